@@ -1,0 +1,35 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module.js';
+import { CommonModule } from './common/common.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { buildDataSourceOptions } from './database/data-source-options.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { HealthModule } from './health/health.module.js';
+import { StoreModule } from './redis/store.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
+import { UsersModule } from './users/users.module.js';
+
+/** Built from an already validated configuration, so several differently configured apps can share one process (tests). */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, load: [() => ({ ...config })] }),
+        LoggingModule,
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database), retryAttempts: 3, retryDelay: 1000 }),
+        ScheduleModule.forRoot(),
+        CommonModule,
+        StoreModule,
+        AuthModule,
+        UsersModule,
+        TemplatesModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import { IS_PUBLIC_KEY } from '../common/decorators/public.decorator.js';
+import type { AppConfig } from '../config/app-config.js';
+import type { AppRequest } from '../common/principal.js';
+import { AuthError } from './auth.errors.js';
+import { ServiceTokens } from './service-tokens.js';
+import { SessionStore } from './session.store.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Global guard: every route needs `Authorization: <token>` or `Bearer <token>` unless @Public().
+ * A SERVICE_TOKENS token makes a service principal; otherwise the session is looked up in the store.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly serviceTokens: ServiceTokens;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionStore,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.serviceTokens = new ServiceTokens(config.get('auth', { infer: true }).serviceTokens);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) {
+      return true;
+    }
+    const request = context.switchToHttp().getRequest<AppRequest>();
+    const token = extractToken(request.headers.authorization);
+    if (!token) throw AuthError.missingToken();
+    const service = this.serviceTokens.match(token);
+    if (service) {
+      request.principal = { kind: 'service', name: service };
+      return true;
+    }
+    if (!UUID.test(token)) throw AuthError.invalidToken();
+    const session = await this.sessions.find(token);
+    if (!session) throw AuthError.invalidToken();
+    request.principal = { kind: 'user', userId: session.data.userId, openid: session.data.openid, sessionId: session.sessionId };
+    return true;
+  }
+}
+
+export function extractToken(header: string | string[] | undefined): string | null {
+  if (typeof header !== 'string') return null;
+  const value = header.trim();
+  const token = /^bearer\s+/i.test(value) ? value.replace(/^bearer\s+/i, '') : value;
+  return token.length > 0 && token.length <= 512 && !/\s/.test(token) ? token : null;
+}

@@ -1,0 +1,39 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { DomainError } from '../common/errors/domain.error.js';
+import type { AppRequest } from '../common/principal.js';
+import type { AppConfig } from '../config/app-config.js';
+import { KeyValueStore } from '../redis/key-value.store.js';
+
+const WINDOW_MS = 60_000;
+
+export class TooManyLoginsError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('TOO_MANY_LOGINS', 'Too many login attempts from this address; retry later', 429, { retryAfter: retryAfterSeconds });
+  }
+}
+
+/**
+ * THROTTLE_LOGIN_LIMIT logins a minute per client IP (0 = off), counted in the shared store so all
+ * instances behind one Redis count together. Written here rather than with @nestjs/throttler: that
+ * package is CommonJS and cannot load ESM-only NestJS 12 inside jest on Node 20 (see README).
+ */
+@Injectable()
+export class LoginThrottleGuard implements CanActivate {
+  private readonly limit: number;
+
+  constructor(
+    private readonly store: KeyValueStore,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.limit = config.get('throttle', { infer: true }).loginLimit;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.limit === 0) return true;
+    const ip = context.switchToHttp().getRequest<AppRequest>().ip ?? 'unknown';
+    const { count, ttlMs } = await this.store.increment(`throttle:login:${ip}`, WINDOW_MS);
+    if (count > this.limit) throw new TooManyLoginsError(Math.max(1, Math.ceil(ttlMs / 1000)));
+    return true;
+  }
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { DomainError } from '../errors/domain.error.js';
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  [detail: string]: unknown;
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_ENTITY',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/**
+ * The one place errors become HTTP: domain errors carry their own status and code, framework
+ * errors are given a stable code, anything else is a 500 logged once with an id the client sees.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ExceptionFilter');
+
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const { httpAdapter } = this.adapterHost;
+    const response = host.switchToHttp().getResponse();
+    const passthrough = this.terminusBody(exception);
+    if (passthrough) {
+      httpAdapter.reply(response, passthrough, HttpStatus.SERVICE_UNAVAILABLE);
+      return;
+    }
+    const body = this.toBody(exception);
+    const retryAfter = (exception as { retryAfterSeconds?: unknown })?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') httpAdapter.setHeader(response, 'Retry-After', String(retryAfter));
+    httpAdapter.reply(response, body, body.statusCode);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof DomainError) {
+      return { statusCode: exception.status, code: exception.code, message: exception.message, ...exception.details };
+    }
+    if (exception instanceof HttpException) {
+      return this.fromHttpException(exception);
+    }
+    const errorId = randomUUID();
+    this.logger.error({ err: exception, errorId }, 'Unhandled error');
+    return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error', errorId };
+  }
+
+  private fromHttpException(exception: HttpException): ErrorBody {
+    const statusCode = exception.getStatus();
+    const response = exception.getResponse();
+    let message = exception.message;
+    let code = CODE_BY_STATUS[statusCode] ?? (statusCode >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR');
+    if (typeof response === 'object' && response !== null) {
+      const raw = (response as { message?: unknown }).message;
+      if (Array.isArray(raw)) {
+        message = raw.join('; ');
+        code = 'VALIDATION_FAILED';
+      } else if (typeof raw === 'string') {
+        message = raw;
+      }
+    }
+    if (statusCode === 400 && this.isJsonSyntaxError(exception)) {
+      code = 'INVALID_JSON';
+      message = 'Request body is not valid JSON';
+    }
+    if (statusCode >= 500) {
+      this.logger.error({ err: exception }, 'HTTP 5xx');
+      message = statusCode === 500 ? 'Internal server error' : message;
+    }
+    return { statusCode, code, message };
+  }
+
+  private isJsonSyntaxError(exception: HttpException): boolean {
+    const cause = exception.cause as { code?: unknown } | undefined;
+    return (
+      cause instanceof SyntaxError ||
+      cause?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      /JSON|Unexpected token|Unexpected end/i.test(exception.message)
+    );
+  }
+
+  /** Terminus reports a failing check as a 503 whose body is the health report; keep that shape. */
+  private terminusBody(exception: unknown): object | null {
+    if (!(exception instanceof HttpException) || exception.getStatus() !== 503) return null;
+    const response = exception.getResponse();
+    if (typeof response === 'object' && response !== null && 'details' in response && 'status' in response) {
+      return response;
+    }
+    return null;
+  }
+}

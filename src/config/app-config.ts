@@ -1,0 +1,29 @@
+export type HttpAdapterName = 'express' | 'fastify';
+export type TokenMode = 'stable' | 'classic';
+
+export interface DatabaseConfig {
+  type: 'mysql' | 'sqlite';
+  /** mysql: the connection URL; sqlite: a file path or ':memory:'. */
+  url: string;
+  migrate: boolean;
+}
+
+export interface WechatConfig {
+  /** Null in sandbox mode: the built-in fake WeChat supplies its own credentials. */
+  appId: string | null;
+  appSecret: string | null;
+  apiBaseUrl: string;
+  tokenMode: TokenMode;
+  timeoutMs: number;
+  refreshMarginSeconds: number;
+}
+
+export interface AppConfig {
+  http: { port: number; adapter: HttpAdapterName; bodyLimitBytes: number };
+  database: DatabaseConfig;
+  redis: { url: string | null };
+  wechat: WechatConfig;
+  auth: { sessionTtlSeconds: number; serviceTokens: ReadonlyMap<string, string> };
+  throttle: { loginLimit: number };
+  log: { level: string };
+}

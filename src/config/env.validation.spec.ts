@@ -1,0 +1,69 @@
+import { ConfigValidationError, validateEnvironment } from './env.validation.js';
+
+describe('validateEnvironment', () => {
+  it('applies every default of the contract to an empty environment', () => {
+    const config = validateEnvironment({});
+    expect(config.http).toEqual({ port: 3000, adapter: 'express', bodyLimitBytes: 65536 });
+    expect(config.database).toEqual({ type: 'sqlite', url: 'data/app.sqlite', migrate: true });
+    expect(config.redis.url).toBeNull();
+    expect(config.wechat).toEqual({
+      appId: null,
+      appSecret: null,
+      apiBaseUrl: 'https://api.weixin.qq.com',
+      tokenMode: 'stable',
+      timeoutMs: 5000,
+      refreshMarginSeconds: 600,
+    });
+    expect(config.auth.sessionTtlSeconds).toBe(604800);
+    expect(config.auth.serviceTokens.size).toBe(0);
+    expect(config.throttle.loginLimit).toBe(60);
+  });
+
+  it('reads MySQL, SQLite, Redis and service tokens', () => {
+    const config = validateEnvironment({
+      DATABASE_URL: 'mysql://root@127.0.0.1:3306/app',
+      REDIS_URL: 'redis://127.0.0.1:6379/0',
+      SERVICE_TOKENS: `billing=${'a'.repeat(32)}, crm=${'b'.repeat(40)}`,
+      HTTP_ADAPTER: 'fastify',
+      WECHAT_APP_ID: 'wx123',
+      WECHAT_APP_SECRET: 'secret',
+      WECHAT_TOKEN_MODE: 'classic',
+      DB_MIGRATE: 'false',
+    });
+    expect(config.database).toEqual({ type: 'mysql', url: 'mysql://root@127.0.0.1:3306/app', migrate: false });
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379/0');
+    expect([...config.auth.serviceTokens.keys()]).toEqual(['billing', 'crm']);
+    expect(config.http.adapter).toBe('fastify');
+    expect(config.wechat.tokenMode).toBe('classic');
+    expect(validateEnvironment({ DATABASE_URL: 'sqlite::memory:' }).database.url).toBe(':memory:');
+    expect(validateEnvironment({ DATABASE_URL: 'sqlite:/tmp/x.db' }).database.url).toBe('/tmp/x.db');
+  });
+
+  it.each([
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://u:p@localhost/db' }],
+    ['SESSION_TTL_SECONDS', { SESSION_TTL_SECONDS: '-1' }],
+    ['SESSION_TTL_SECONDS', { SESSION_TTL_SECONDS: 'week' }],
+    ['SERVICE_TOKENS', { SERVICE_TOKENS: 'billing=short-token' }],
+    ['SERVICE_TOKENS', { SERVICE_TOKENS: 'no-equals-sign' }],
+    ['PORT', { PORT: '70000' }],
+    ['HTTP_ADAPTER', { HTTP_ADAPTER: 'koa' }],
+    ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
+    ['WECHAT_TOKEN_MODE', { WECHAT_TOKEN_MODE: 'fast' }],
+    ['WECHAT_TIMEOUT_MS', { WECHAT_TIMEOUT_MS: '0' }],
+    ['WECHAT_API_BASE_URL', { WECHAT_API_BASE_URL: 'ftp://example.com' }],
+    ['THROTTLE_LOGIN_LIMIT', { THROTTLE_LOGIN_LIMIT: '-5' }],
+    ['WECHAT_APP_SECRET', { WECHAT_APP_ID: 'wx1' }],
+    ['DB_MIGRATE', { DB_MIGRATE: 'yes' }],
+  ])('rejects a bad %s with one line naming it', (variable, env) => {
+    let error: unknown;
+    try {
+      validateEnvironment(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    const message = (error as Error).message;
+    expect(message).toContain(variable);
+    expect(message).not.toContain('\n');
+  });
+});

@@ -1,0 +1,141 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import type { AppConfig } from './app-config.js';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** The environment as operators write it; every variable of the API contract, with its default. */
+class EnvironmentVariables {
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @Transform(emptyToUndefined) @IsIn(['express', 'fastify'])
+  HTTP_ADAPTER = 'express';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Matches(/^(mysql|mariadb):\/\/[^/\s]+\/[^/\s?]+(\?.*)?$|^sqlite:.+$/, {
+    message: 'DATABASE_URL must be mysql://user:pass@host:3306/db, sqlite:<path> or sqlite::memory:',
+  })
+  DATABASE_URL?: string;
+
+  @Transform(emptyToUndefined) @IsIn(['true', 'false'])
+  DB_MIGRATE = 'true';
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be redis://host:6379/0 (or rediss://)' })
+  REDIS_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^\S+$/, { message: 'WECHAT_APP_ID must not contain spaces' })
+  WECHAT_APP_ID?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  WECHAT_APP_SECRET?: string;
+
+  @Transform(emptyToUndefined)
+  @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: 'WECHAT_API_BASE_URL must be an http(s) URL' })
+  WECHAT_API_BASE_URL = 'https://api.weixin.qq.com';
+
+  @Transform(emptyToUndefined) @IsIn(['stable', 'classic'])
+  WECHAT_TOKEN_MODE = 'stable';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(120000)
+  WECHAT_TIMEOUT_MS = 5000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(7000)
+  WECHAT_TOKEN_REFRESH_MARGIN_SECONDS = 600;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
+  THROTTLE_LOGIN_LIMIT = 60;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(365 * 24 * 3600)
+  SESSION_TTL_SECONDS = 604800;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  SERVICE_TOKENS?: string;
+
+  @Transform(emptyToUndefined) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
+  NODE_ENV?: string;
+}
+
+export class ConfigValidationError extends Error {
+  override name = 'ConfigValidationError';
+}
+
+/**
+ * Validates the raw environment and returns the typed configuration.
+ * Throws ConfigValidationError whose message is one line naming the offending variable.
+ */
+export function validateEnvironment(raw: Record<string, string | undefined>): AppConfig {
+  const env = plainToInstance(EnvironmentVariables, pickKnown(raw));
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    const text = reason.startsWith(first.property) ? reason : `${first.property} ${reason}`;
+    throw new ConfigValidationError(`Invalid configuration: ${text}`);
+  }
+  if (env.WECHAT_APP_ID && !env.WECHAT_APP_SECRET) {
+    throw new ConfigValidationError('Invalid configuration: WECHAT_APP_SECRET is required when WECHAT_APP_ID is set');
+  }
+  return {
+    http: { port: env.PORT, adapter: env.HTTP_ADAPTER as AppConfig['http']['adapter'], bodyLimitBytes: 64 * 1024 },
+    database: { ...parseDatabaseUrl(env.DATABASE_URL), migrate: env.DB_MIGRATE === 'true' },
+    redis: { url: env.REDIS_URL ?? null },
+    wechat: {
+      appId: env.WECHAT_APP_ID ?? null,
+      appSecret: env.WECHAT_APP_SECRET ?? null,
+      apiBaseUrl: env.WECHAT_API_BASE_URL.replace(/\/+$/, ''),
+      tokenMode: env.WECHAT_TOKEN_MODE as AppConfig['wechat']['tokenMode'],
+      timeoutMs: env.WECHAT_TIMEOUT_MS,
+      refreshMarginSeconds: env.WECHAT_TOKEN_REFRESH_MARGIN_SECONDS,
+    },
+    auth: { sessionTtlSeconds: env.SESSION_TTL_SECONDS, serviceTokens: parseServiceTokens(env.SERVICE_TOKENS) },
+    throttle: { loginLimit: env.THROTTLE_LOGIN_LIMIT },
+    log: { level: env.LOG_LEVEL },
+  };
+}
+
+const KNOWN_KEYS = Object.keys(new EnvironmentVariables()).concat([
+  'DATABASE_URL', 'REDIS_URL', 'WECHAT_APP_ID', 'WECHAT_APP_SECRET', 'SERVICE_TOKENS', 'NODE_ENV',
+]);
+
+function pickKnown(raw: Record<string, string | undefined>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const key of KNOWN_KEYS) {
+    const value = raw[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  return picked;
+}
+
+function parseDatabaseUrl(url: string | undefined): Omit<AppConfig['database'], 'migrate'> {
+  if (!url) return { type: 'sqlite', url: 'data/app.sqlite' };
+  if (url.startsWith('sqlite:')) return { type: 'sqlite', url: url.slice('sqlite:'.length) };
+  return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
+}
+
+function parseServiceTokens(value: string | undefined): Map<string, string> {
+  const tokens = new Map<string, string>();
+  if (!value) return tokens;
+  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const name = eq > 0 ? pair.slice(0, eq).trim() : '';
+    const token = eq > 0 ? pair.slice(eq + 1).trim() : '';
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name) || !token) {
+      throw new ConfigValidationError('Invalid configuration: SERVICE_TOKENS must be comma-separated name=token pairs');
+    }
+    if (token.length < 32) {
+      throw new ConfigValidationError(`Invalid configuration: SERVICE_TOKENS token for "${name}" must be at least 32 characters`);
+    }
+    if (tokens.has(name) || [...tokens.values()].includes(token)) {
+      throw new ConfigValidationError(`Invalid configuration: SERVICE_TOKENS has a duplicate name or token ("${name}")`);
+    }
+    tokens.set(name, token);
+  }
+  return tokens;
+}

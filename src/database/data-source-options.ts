@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseConfig } from '../config/app-config.js';
+import { MessageLog } from '../templates/message-log.entity.js';
+import { User } from '../users/user.entity.js';
+import { UserTable1764000000000 } from './migrations/1764000000000-user-table.js';
+import { MessageLogTable1764000000001 } from './migrations/1764000000001-message-log-table.js';
+
+export const ENTITIES = [User, MessageLog];
+export const MIGRATIONS = [UserTable1764000000000, MessageLogTable1764000000001];
+
+/**
+ * One description of the database for the app and the migration CLI (ormconfig.ts).
+ * MySQL/MariaDB: schema by migrations only. SQLite (embedded default): the app creates it.
+ */
+export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+  if (database.type === 'mysql') {
+    return {
+      type: 'mysql',
+      url: database.url,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      migrationsRun: database.migrate,
+      synchronize: false,
+      timezone: 'Z',
+      charset: 'utf8mb4',
+      connectTimeout: 5000,
+      poolSize: 20,
+      extra: { enableKeepAlive: true },
+    };
+  }
+  if (database.url !== ':memory:') mkdirSync(dirname(database.url), { recursive: true });
+  return {
+    type: 'better-sqlite3',
+    database: database.url,
+    entities: ENTITIES,
+    synchronize: true,
+    enableWAL: database.url !== ':memory:',
+  };
+}

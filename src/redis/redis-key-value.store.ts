@@ -1,0 +1,59 @@
+import { KeyValueStore, StoreUnavailableError } from './key-value.store.js';
+import type { RedisConnection } from './redis.connection.js';
+
+const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const INCREMENT_WITH_TTL = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('PTTL', KEYS[1])}`;
+
+export class RedisKeyValueStore extends KeyValueStore {
+  readonly kind = 'redis' as const;
+
+  constructor(private readonly redis: RedisConnection) {
+    super();
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.run((c) => c.get(key));
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.run((c) => c.set(key, value, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } }));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.run((c) => c.del(key));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.run((c) =>
+      c.set(key, value, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } }),
+    );
+    return reply === 'OK';
+  }
+
+  async deleteIfEquals(key: string, expected: string): Promise<boolean> {
+    const reply = await this.run((c) => c.eval(DELETE_IF_EQUALS, { keys: [key], arguments: [expected] }));
+    return Number(reply) === 1;
+  }
+
+  async increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }> {
+    const reply = (await this.run((c) =>
+      c.eval(INCREMENT_WITH_TTL, { keys: [key], arguments: [String(Math.max(1, Math.ceil(ttlMs)))] }),
+    )) as unknown as [number, number];
+    return { count: Number(reply[0]), ttlMs: Number(reply[1]) };
+  }
+
+  async ping(): Promise<void> {
+    await this.run((c) => c.ping());
+  }
+
+  private async run<T>(command: (client: RedisConnection['client']) => Promise<T>): Promise<T> {
+    if (!this.redis.client.isReady) throw new StoreUnavailableError('Redis is not connected');
+    try {
+      return await command(this.redis.client);
+    } catch (error) {
+      throw new StoreUnavailableError(`Redis command failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}

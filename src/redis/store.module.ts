@@ -1,0 +1,63 @@
+import { CacheModule } from '@nestjs/cache-manager';
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import KeyvRedis from '@keyv/redis';
+import { Keyv } from 'keyv';
+import type { AppConfig } from '../config/app-config.js';
+import { KeyValueStore } from './key-value.store.js';
+import { MemoryKeyValueStore } from './memory-key-value.store.js';
+import { RedisConnection } from './redis.connection.js';
+import { REDIS_CONNECTION } from './redis.constants.js';
+import { RedisKeyValueStore } from './redis-key-value.store.js';
+
+/**
+ * Redis when REDIS_URL is set, process memory otherwise. Two faces over one connection:
+ * KeyValueStore (sessions, locks, idempotency: errors surface as 503) and the cache-manager
+ * cache (best-effort caching, where cache-manager turning a Redis error into a miss is right).
+ */
+@Global()
+@Module({
+  imports: [
+    CacheModule.registerAsync({
+      isGlobal: true,
+      inject: [REDIS_CONNECTION],
+      useFactory: (redis: RedisConnection | null) => ({
+        stores: [
+          redis
+            ? new Keyv({ store: new KeyvRedis(redis.client, { throwOnConnectError: false }), namespace: 'cache' })
+            : new Keyv({ namespace: 'cache' }),
+        ],
+      }),
+    }),
+  ],
+  providers: [
+    {
+      provide: REDIS_CONNECTION,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) => {
+        const url = config.get('redis', { infer: true }).url;
+        if (!url) return null;
+        const connection = new RedisConnection(url);
+        connection.start();
+        return connection;
+      },
+    },
+    {
+      provide: KeyValueStore,
+      inject: [REDIS_CONNECTION],
+      useFactory: (redis: RedisConnection | null) => (redis ? new RedisKeyValueStore(redis) : new MemoryKeyValueStore()),
+    },
+  ],
+  exports: [REDIS_CONNECTION, KeyValueStore],
+})
+export class StoreModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS_CONNECTION) private readonly redis: RedisConnection | null,
+    private readonly store: KeyValueStore,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.store instanceof MemoryKeyValueStore) this.store.close();
+    await this.redis?.close();
+  }
+}

@@ -1,0 +1,41 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { IsKeywordData } from './keyword-data.validator.js';
+
+export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
+export const LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const;
+
+export class SendTemplateDto {
+  @ApiPropertyOptional({ description: 'Recipient; a user session may omit it (itself). A service must name openid or userId.' })
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'openid must be 1-64 letters, digits, _ or -' })
+  openid?: string;
+
+  @ApiPropertyOptional({ description: 'Recipient by our user id, instead of openid' })
+  @IsOptional() @IsInt() @Min(1)
+  userId?: number;
+
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(128)
+  templateId!: string;
+
+  @ApiPropertyOptional({ example: 'pages/index/index?foo=bar' }) @IsOptional() @IsString() @MaxLength(512)
+  page?: string;
+
+  @ApiProperty({ example: { thing1: { value: 'Order shipped' } }, description: 'Keyword values; subscribe keywords are checked against WeChat rules' })
+  @IsKeywordData()
+  data!: Record<string, { value: string }>;
+
+  @ApiPropertyOptional({ enum: MINIPROGRAM_STATES }) @IsOptional() @IsIn(MINIPROGRAM_STATES)
+  miniprogramState?: (typeof MINIPROGRAM_STATES)[number];
+
+  @ApiPropertyOptional({ enum: LANGS }) @IsOptional() @IsIn(LANGS)
+  lang?: (typeof LANGS)[number];
+
+  @ApiPropertyOptional({ description: 'Legacy form_id: sends the retired template message instead' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(128)
+  formId?: string;
+}
+
+export class SendTemplateResponseDto {
+  @ApiProperty({ description: "WeChat's int64 msgid: a number, or a string when it does not fit a JS number", nullable: true, oneOf: [{ type: 'number' }, { type: 'string' }] })
+  msgid!: number | string | null;
+}

@@ -1,0 +1,43 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export type MessageKind = 'subscribe' | 'legacy';
+export type MessageStatus = 'sent' | 'failed';
+
+/** One row per send request that reached WeChat (a transparent token retry is the same attempt). */
+@Entity({ name: 'message_log' })
+@Index('idx_message_log_open_id', ['openId', 'id'])
+@Index('idx_message_log_created_at', ['createdAt'])
+export class MessageLog {
+  @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
+  id!: number;
+
+  @Column({ name: 'open_id', type: 'varchar', length: 64 })
+  openId!: string;
+
+  @Column({ name: 'template_id', type: 'varchar', length: 128 })
+  templateId!: string;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  page!: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind!: MessageKind;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: MessageStatus;
+
+  @Column({ type: 'int', nullable: true })
+  errcode!: number | null;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  errmsg!: string | null;
+
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  msgid!: string | null;
+
+  @Column({ name: 'requested_by', type: 'varchar', length: 96 })
+  requestedBy!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt!: Date;
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UsersModule } from '../users/users.module.js';
+import { WechatModule } from '../wechat/wechat.module.js';
+import { IdempotencyStore } from './idempotency.store.js';
+import { MessageLog } from './message-log.entity.js';
+import { MessageLogService } from './message-log.service.js';
+import { TemplatesController } from './templates.controller.js';
+import { TemplatesService } from './templates.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([MessageLog]), UsersModule, WechatModule],
+  controllers: [TemplatesController],
+  providers: [TemplatesService, MessageLogService, IdempotencyStore],
+})
+export class TemplatesModule {}

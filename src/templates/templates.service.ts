@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { DomainError } from '../common/errors/domain.error.js';
+import { type Principal, principalLabel } from '../common/principal.js';
+import type { AppConfig } from '../config/app-config.js';
+import { UsersService } from '../users/users.service.js';
+import { AccessTokenService } from '../wechat/access-token.service.js';
+import { WechatClient, type Msgid } from '../wechat/wechat.client.js';
+import { isWechatError, WechatApiError, type WechatError } from '../wechat/wechat.errors.js';
+import { toDomainError } from '../wechat/wechat-error.mapping.js';
+import type { SendTemplateDto } from './dto/send-template.dto.js';
+import { IdempotencyStore } from './idempotency.store.js';
+import { MessageLogService } from './message-log.service.js';
+
+const SEND_ERRORS = {
+  not_subscribed: [409, 'WECHAT_NOT_SUBSCRIBED', 'The user has no subscription left for this template'],
+  invalid_argument: [422, 'WECHAT_INVALID_ARGUMENT', 'WeChat rejected the message'],
+} as const satisfies Parameters<typeof toDomainError>[1];
+
+@Injectable()
+export class TemplatesService {
+  private readonly inFlightMs: number;
+
+  constructor(
+    private readonly client: WechatClient,
+    private readonly accessTokens: AccessTokenService,
+    private readonly users: UsersService,
+    private readonly logs: MessageLogService,
+    private readonly idempotency: IdempotencyStore,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    // A token fetch, a send and its one retry, each bounded by the WeChat timeout.
+    this.inFlightMs = config.get('wechat', { infer: true }).timeoutMs * 4 + 10_000;
+  }
+
+  async send(principal: Principal, dto: SendTemplateDto, idempotencyKey?: string): Promise<{ msgid: Msgid }> {
+    const openid = await this.resolveRecipient(principal, dto);
+    if (!idempotencyKey) return this.deliver(principal, openid, dto);
+
+    const claim = await this.idempotency.claim(principalLabel(principal), idempotencyKey, dto, this.inFlightMs);
+    if (claim.kind === 'replay') {
+      const { status, body } = claim.outcome;
+      if (status === 200) return body as { msgid: Msgid };
+      throw new DomainError(String(body.code), String(body.message), status, body);
+    }
+    try {
+      const result = await this.deliver(principal, openid, dto);
+      await this.idempotency.complete(claim.key, dto, { status: 200, body: result });
+      return result;
+    } catch (error) {
+      if (error instanceof DomainError && error.status < 500) {
+        const body = { statusCode: error.status, code: error.code, message: error.message, ...error.details };
+        await this.idempotency.complete(claim.key, dto, { status: error.status, body });
+      } else {
+        await this.idempotency.release(claim.key).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  private async resolveRecipient(principal: Principal, dto: SendTemplateDto): Promise<string> {
+    if (dto.openid !== undefined && dto.userId !== undefined) {
+      throw new DomainError('AMBIGUOUS_RECIPIENT', 'Name the recipient by openid or by userId, not both', 400);
+    }
+    let openid = dto.openid;
+    if (dto.userId !== undefined) {
+      const user = await this.users.findById(dto.userId);
+      if (!user) throw new DomainError('USER_NOT_FOUND', `No user with id ${dto.userId}`, 404);
+      openid = user.openId;
+    }
+    if (principal.kind === 'user') {
+      if (openid !== undefined && openid !== principal.openid) {
+        throw new DomainError('RECIPIENT_FORBIDDEN', 'A user may only send messages to itself', 403);
+      }
+      return principal.openid;
+    }
+    if (openid === undefined) throw new DomainError('RECIPIENT_REQUIRED', 'A service must name the recipient (openid or userId)', 400);
+    return openid;
+  }
+
+  private async deliver(principal: Principal, openid: string, dto: SendTemplateDto): Promise<{ msgid: Msgid }> {
+    const legacy = dto.formId !== undefined;
+    const base = { openId: openid, templateId: dto.templateId, page: dto.page ?? null, kind: legacy ? 'legacy' : 'subscribe', requestedBy: principalLabel(principal) } as const;
+    try {
+      const msgid = await this.accessTokens.withToken((token) =>
+        legacy
+          ? this.client.sendTemplateMessage(token, { touser: openid, templateId: dto.templateId, page: dto.page, formId: dto.formId as string, data: dto.data })
+          : this.client.sendSubscribeMessage(token, {
+              touser: openid,
+              templateId: dto.templateId,
+              page: dto.page,
+              data: dto.data,
+              miniprogramState: dto.miniprogramState,
+              lang: dto.lang,
+            }),
+      );
+      await this.logs.record({ ...base, status: 'sent', errcode: 0, errmsg: 'ok', msgid: msgid === null ? null : String(msgid) });
+      return { msgid };
+    } catch (error) {
+      if (!isWechatError(error)) throw error;
+      await this.logs.record({ ...base, status: 'failed', ...failureOf(error), msgid: null });
+      throw toDomainError(error, SEND_ERRORS);
+    }
+  }
+}
+
+function failureOf(error: WechatError): { errcode: number | null; errmsg: string } {
+  return error instanceof WechatApiError
+    ? { errcode: error.errcode, errmsg: error.errmsg.slice(0, 512) }
+    : { errcode: null, errmsg: error.message.slice(0, 512) };
+}

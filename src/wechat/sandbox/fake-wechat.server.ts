@@ -1,0 +1,339 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { errorBody, Rejection } from './fake-wechat.errors.js';
+import { FakeLoginCodes } from './fake-wechat.login.js';
+import { FakeMessageDesk, type ReceivedMessage } from './fake-wechat.messages.js';
+import { jsonBody, readBody, type JsonObject } from './fake-wechat.request.js';
+import { FakeTokenStore } from './fake-wechat.token-store.js';
+
+export type { ReceivedMessage } from './fake-wechat.messages.js';
+
+export interface FakeWechatOptions {
+  /** Default: 'wxfake' + 12 random hex chars. */
+  appId?: string;
+  /** Default: 32 random hex chars. */
+  appSecret?: string;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Sandbox mode: a code never issued is accepted once; its openid is derived from the code. */
+  acceptAnyCode?: boolean;
+  /** Sandbox mode: any openid and template are accepted, with unlimited subscription credit. */
+  openSubscriptions?: boolean;
+  /** Default 7200. */
+  tokenTtlSeconds?: number;
+  /** How long a replaced token keeps working. Default 300. */
+  overlapSeconds?: number;
+  /** `/cgi-bin/token` calls per day before 45009. Default 2000. */
+  classicDailyQuota?: number;
+  /** Clock in ms. Default Date.now. */
+  now?: () => number;
+}
+
+export type FakeEndpoint = 'jscode2session' | 'token' | 'stable_token' | 'subscribe_send' | 'template_send';
+
+const ROUTES: ReadonlyMap<string, FakeEndpoint> = new Map([
+  ['/sns/jscode2session', 'jscode2session'],
+  ['/cgi-bin/token', 'token'],
+  ['/cgi-bin/stable_token', 'stable_token'],
+  ['/cgi-bin/message/subscribe/send', 'subscribe_send'],
+  ['/cgi-bin/message/wxopen/template/send', 'template_send'],
+]);
+const POST_ONLY: ReadonlySet<FakeEndpoint> = new Set(['stable_token', 'subscribe_send', 'template_send']);
+
+const JSON_TYPE = 'application/json; encoding=utf-8';
+// jscode2session sends JSON labelled text/plain (wechat-api.md §0); clients must parse it anyway.
+const CODE2SESSION_TYPE = 'text/plain';
+
+/**
+ * A fake api.weixin.qq.com over plain HTTP, faithful to shared/wechat-api.md §0-5 and §10:
+ * login codes, both access-token endpoints, subscribe and legacy template sends, plus fault injection.
+ */
+export class FakeWechatServer {
+  readonly appId: string;
+  readonly appSecret: string;
+  /** Successfully accepted sends, in order. */
+  readonly messages: ReceivedMessage[];
+
+  private readonly server: Server;
+  private readonly host: string;
+  private readonly tokens: FakeTokenStore;
+  private readonly logins: FakeLoginCodes;
+  private readonly desk: FakeMessageDesk;
+
+  private readonly callCounts = new Map<FakeEndpoint, number>();
+  private readonly faults = new Map<FakeEndpoint, Array<{ errcode: number; remaining: number }>>();
+  private readonly sockets = new Set<Socket>();
+  private readonly delays = new Map<NodeJS.Timeout, () => void>();
+  private latencyMs = 0;
+  private down = false;
+  private closing: Promise<void> | undefined;
+
+  private constructor(options: FakeWechatOptions) {
+    const now = options.now ?? Date.now;
+    this.appId = options.appId ?? `wxfake${randomBytes(6).toString('hex')}`;
+    this.appSecret = options.appSecret ?? randomBytes(16).toString('hex');
+    this.host = options.host ?? '127.0.0.1';
+    this.tokens = new FakeTokenStore({
+      ttlMs: (options.tokenTtlSeconds ?? 7200) * 1000,
+      overlapMs: (options.overlapSeconds ?? 300) * 1000,
+      classicDailyQuota: options.classicDailyQuota ?? 2000,
+      now,
+    });
+    this.desk = new FakeMessageDesk({ now, openSubscriptions: options.openSubscriptions ?? false });
+    this.logins = new FakeLoginCodes({
+      now,
+      acceptAnyCode: options.acceptAnyCode ?? false,
+      onUser: (openid) => this.desk.registerUser(openid),
+    });
+    this.messages = this.desk.messages;
+
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch(() => req.socket.destroy());
+    });
+    this.server.on('connection', (socket) => {
+      if (this.down || this.closing !== undefined) {
+        socket.resetAndDestroy();
+        return;
+      }
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  static async start(options: FakeWechatOptions = {}): Promise<FakeWechatServer> {
+    const fake = new FakeWechatServer(options);
+    await new Promise<void>((resolve, reject) => {
+      fake.server.once('error', reject);
+      fake.server.listen(options.port ?? 0, fake.host, () => {
+        fake.server.off('error', reject);
+        resolve();
+      });
+    });
+    return fake;
+  }
+
+  /** e.g. 'http://127.0.0.1:53211' */
+  get baseUrl(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`;
+  }
+
+  /** A fresh single-use `wx.login()` code for `openid` (valid 300 s); rotates the user's session_key. */
+  issueLoginCode(openid: string, opts: { unionid?: string } = {}): string {
+    return this.logins.issue(openid, opts.unionid);
+  }
+
+  /** The session_key the user's latest code hands out. */
+  sessionKey(openid: string): string | undefined {
+    return this.logins.sessionKey(openid);
+  }
+
+  registerUser(openid: string): void {
+    this.desk.registerUser(openid);
+  }
+
+  /** `keywords` are the allowed data keys; undefined allows any key. */
+  addTemplate(templateId: string, keywords?: string[]): void {
+    this.desk.addTemplate(templateId, keywords);
+  }
+
+  /** The user accepted `count` times: that many sends of `templateId` to `openid` will be accepted. */
+  acceptSubscription(openid: string, templateId: string, count = 1): void {
+    this.desk.acceptSubscription(openid, templateId, count);
+  }
+
+  /** A legacy template-message form_id: single use, valid 7 days, bound to `openid`. */
+  issueFormId(openid: string): string {
+    return this.desk.issueFormId(openid);
+  }
+
+  /** null (the default) accepts any page; otherwise the path before '?' must be listed, else 41030. */
+  allowPages(pages: string[] | null): void {
+    this.desk.allowPages(pages);
+  }
+
+  /** Requests received by `endpoint`, failed ones included. */
+  calls(endpoint: FakeEndpoint): number {
+    return this.callCounts.get(endpoint) ?? 0;
+  }
+
+  resetCalls(): void {
+    this.callCounts.clear();
+  }
+
+  /** Access tokens (classic and stable) that would be accepted right now. */
+  currentTokens(): string[] {
+    return this.tokens.valid();
+  }
+
+  /** Every outstanding token answers 40001 from now on. */
+  invalidateTokens(): void {
+    this.tokens.invalidateAll();
+  }
+
+  /** Every outstanding token answers 42001 from now on. */
+  expireTokens(): void {
+    this.tokens.expireAll();
+  }
+
+  /** Delays every response by `ms`. */
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
+  }
+
+  /** The next `times` calls of `endpoint` answer `{errcode, errmsg}` whatever they ask. */
+  failNext(endpoint: FakeEndpoint, errcode: number, times = 1): void {
+    if (times < 1) return;
+    const queue = this.faults.get(endpoint) ?? [];
+    queue.push({ errcode, remaining: times });
+    this.faults.set(endpoint, queue);
+  }
+
+  /**
+   * Until bringUp(), new connections are reset as soon as they open and requests on kept-alive ones (also
+   * those waiting out the latency) are reset instead of answered: clients see ECONNRESET / socket hang up.
+   * Idle kept-alive sockets are left alone so that, once up again, a client never picks a stale one.
+   */
+  takeDown(): void {
+    this.down = true;
+  }
+
+  bringUp(): void {
+    this.down = false;
+  }
+
+  /** Stops listening and drops open (kept-alive or delayed) connections; never waits on clients. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      for (const [timer, release] of this.delays) {
+        clearTimeout(timer);
+        release();
+      }
+      this.delays.clear();
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+    return this.closing;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.down) {
+      req.socket.resetAndDestroy();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://api.weixin.qq.com');
+    const endpoint = ROUTES.get(url.pathname);
+    if (endpoint !== undefined) this.callCounts.set(endpoint, this.calls(endpoint) + 1);
+    const raw = await readBody(req);
+    await this.delay(this.latencyMs);
+    if (this.closing !== undefined || req.socket.destroyed) return;
+    if (this.down) {
+      req.socket.resetAndDestroy();
+      return;
+    }
+
+    if (endpoint === undefined) {
+      write(res, 404, errorBody(404, 'not found'), JSON_TYPE);
+      return;
+    }
+    let body: string;
+    try {
+      body = this.answer(endpoint, req, url.searchParams, raw);
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      body = errorBody(error.errcode, error.text);
+    }
+    write(res, 200, body, endpoint === 'jscode2session' ? CODE2SESSION_TYPE : JSON_TYPE);
+  }
+
+  /** The success body, or throws the Rejection to answer. Send checks start with the token. */
+  private answer(endpoint: FakeEndpoint, req: IncomingMessage, query: URLSearchParams, raw: string | null): string {
+    const fault = this.takeFault(endpoint);
+    if (fault !== undefined) throw new Rejection(fault);
+    if (POST_ONLY.has(endpoint) && req.method !== 'POST') throw new Rejection(43002);
+    switch (endpoint) {
+      case 'jscode2session':
+        return this.code2Session(query);
+      case 'token':
+        return this.classicToken(query);
+      case 'stable_token':
+        return this.stableToken(jsonBody(req, raw));
+      case 'subscribe_send': {
+        const accessToken = this.requireToken(query);
+        return this.desk.subscribeSend(jsonBody(req, raw), accessToken);
+      }
+      case 'template_send': {
+        const accessToken = this.requireToken(query);
+        return this.desk.templateSend(jsonBody(req, raw), accessToken);
+      }
+    }
+  }
+
+  private code2Session(query: URLSearchParams): string {
+    this.checkCredentials(query.get('appid'), query.get('secret'), 40125);
+    const code = query.get('js_code');
+    if (code === null || code === '') throw new Rejection(41008);
+    if (query.get('grant_type') !== 'authorization_code') throw new Rejection(40002);
+    return this.logins.exchange(code);
+  }
+
+  private classicToken(query: URLSearchParams): string {
+    // On /cgi-bin/token a wrong secret is 40001, not 40125 (wechat-api.md §2).
+    this.checkCredentials(query.get('appid'), query.get('secret'), 40001);
+    if (query.get('grant_type') !== 'client_credential') throw new Rejection(40002);
+    const issued = this.tokens.issueClassic();
+    if (issued === 45009) {
+      throw new Rejection(45009, 'reach max api daily quota limit, could get access_token by getStableAccessToken');
+    }
+    return JSON.stringify({ access_token: issued.accessToken, expires_in: issued.expiresIn });
+  }
+
+  private stableToken(body: JsonObject): string {
+    this.checkCredentials(body['appid'], body['secret'], 40125);
+    if (body['grant_type'] !== 'client_credential') throw new Rejection(40002);
+    const issued = this.tokens.issueStable(body['force_refresh'] === true);
+    return JSON.stringify({ access_token: issued.accessToken, expires_in: issued.expiresIn });
+  }
+
+  private checkCredentials(appid: unknown, secret: unknown, wrongSecret: number): void {
+    if (typeof appid !== 'string' || appid === '') throw new Rejection(41002);
+    if (appid !== this.appId) throw new Rejection(40013);
+    if (typeof secret !== 'string' || secret === '') throw new Rejection(41004);
+    if (secret !== this.appSecret) throw new Rejection(wrongSecret);
+  }
+
+  private requireToken(query: URLSearchParams): string {
+    const token = query.get('access_token');
+    const verdict = this.tokens.check(token);
+    if (verdict !== 0) throw new Rejection(verdict);
+    return token ?? '';
+  }
+
+  private takeFault(endpoint: FakeEndpoint): number | undefined {
+    const queue = this.faults.get(endpoint);
+    const next = queue?.[0];
+    if (queue === undefined || next === undefined) return undefined;
+    next.remaining -= 1;
+    if (next.remaining === 0) queue.shift();
+    return next.errcode;
+  }
+
+  private delay(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.delays.delete(timer);
+        resolve();
+      }, ms);
+      this.delays.set(timer, resolve);
+    });
+  }
+}
+
+function write(res: ServerResponse, status: number, body: string, contentType: string): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}

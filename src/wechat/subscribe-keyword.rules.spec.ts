@@ -1,0 +1,122 @@
+import { describe, it, expect } from '@jest/globals';
+import { checkKeywordValue, keywordType } from './subscribe-keyword.rules.js';
+
+describe('keywordType', () => {
+  it.each([
+    ['thing1', 'thing'],
+    ['character_string12', 'character_string'],
+    ['phone_number3', 'phone_number'],
+    ['car_number10', 'car_number'],
+    ['amount4', 'amount'],
+    ['enum2', 'enum'],
+    ['foo', null],
+    ['foo1', null],
+    ['thing', null],
+    ['Thing1', null],
+    ['', null],
+  ])('%s → %s', (key, type) => {
+    expect(keywordType(key)).toBe(type);
+  });
+});
+
+describe('checkKeywordValue', () => {
+  const valid: Array<[string, string]> = [
+    ['thing1', '您的餐品已出餐'],
+    ['thing1', 'iPhone 15 Pro 256GB'],
+    ['thing1', '一二三四五六七八九十一二三四五六七八九十'],
+    ['thing1', '𠀀𠀁𠀂𠀃𠀄𠀅𠀆𠀇𠀈𠀉𠀊𠀋𠀌𠀍𠀎𠀏𠀐𠀑𠀒𠀓'],
+    ['number2', '339208499'],
+    ['number2', '3.1415'],
+    ['number2', '1'.repeat(32)],
+    ['letter3', 'abcXYZ'],
+    ['letter3', 'a'.repeat(32)],
+    ['symbol4', '!@#$%'],
+    ['symbol4', '，。'],
+    ['character_string5', 'ORDER-2024_0001#A'],
+    ['character_string5', 'x'.repeat(32)],
+    ['time6', '15:01'],
+    ['time6', '9:05:59'],
+    ['time6', '2019年10月1日 15:01'],
+    ['time6', '2019-10-01 15:01:02'],
+    ['time6', '16:00~18:00'],
+    ['time6', '2019年10月1日 15:01 ~ 2019年10月1日 16:00'],
+    ['date7', '2019年10月1日'],
+    ['date7', '2018-01-01'],
+    ['date7', '2018/01/01'],
+    ['date7', '2018.01.01'],
+    ['date7', '2018-01'],
+    ['date7', '01-01'],
+    ['date7', '10月1日'],
+    ['date7', '2019年10月'],
+    ['date7', '2019年10月1日 15:01'],
+    ['date7', '2024-01-01~2024-01-07'],
+    ['amount8', '¥12.50'],
+    ['amount8', '$3'],
+    ['amount8', '¥100元'],
+    ['amount8', '￥1234567890'],
+    ['amount8', '€99999999.99'],
+    ['phone_number9', '+86-0766-66888866'],
+    ['phone_number9', '13800138000'],
+    ['car_number10', '粤A8Z888挂'],
+    ['car_number10', '京A12345'],
+    ['car_number10', 'AB12345'],
+    ['name11', '张三'],
+    ['name11', '欧阳·娜娜'],
+    ['name11', 'Li Lei'],
+    ['name11', 'a'.repeat(20)],
+    ['name11', '张三Tom'],
+    ['phrase12', '配送中'],
+    ['phrase12', '已完成支付'],
+    ['enum13', 'anything'],
+    ['unknown1', '   anything goes for unknown types   '],
+    ['foo', ''],
+  ];
+  it.each(valid)('accepts %s = %j', (key, value) => {
+    expect(checkKeywordValue(key, value)).toBeNull();
+  });
+
+  const invalid: Array<[string, string, string]> = [
+    ['thing1', '一二三四五六七八九十一二三四五六七八九十一', 'thing allows at most 20 characters'],
+    ['thing1', ' 您的餐品已出餐', 'thing must not start or end with whitespace'],
+    ['thing1', '您的餐品已出餐 ', 'thing must not start or end with whitespace'],
+    ['thing1', '', 'thing must not be empty'],
+    ['thing1', 'line\nbreak', 'thing allows only printable characters without line breaks'],
+    ['number2', '12a', 'number allows only digits with an optional decimal part'],
+    ['number2', '-5', 'number allows only digits with an optional decimal part'],
+    ['number2', '1.', 'number allows only digits with an optional decimal part'],
+    ['number2', '1'.repeat(33), 'number allows at most 32 digits'],
+    ['letter3', 'abc1', 'letter allows only letters'],
+    ['letter3', 'a'.repeat(33), 'letter allows at most 32 characters'],
+    ['symbol4', '!!!!!!', 'symbol allows at most 5 characters'],
+    ['symbol4', 'a!', 'symbol allows only symbols'],
+    ['character_string5', '订单123', 'character_string allows only digits, letters and symbols'],
+    ['character_string5', 'ab cd', 'character_string allows only digits, letters and symbols'],
+    ['character_string5', 'x'.repeat(33), 'character_string allows at most 32 characters'],
+    ['time6', '25:00', 'time must be a 24h time, optionally after a date, or a range joined by ~'],
+    ['time6', '2019年10月1日', 'time must be a 24h time, optionally after a date, or a range joined by ~'],
+    ['time6', '3pm', 'time must be a 24h time, optionally after a date, or a range joined by ~'],
+    ['date7', '15:01', 'date must be a date, optionally with a 24h time, or a range joined by ~'],
+    ['date7', '2019-13-01', 'date must be a date, optionally with a 24h time, or a range joined by ~'],
+    ['date7', 'tomorrow', 'date must be a date, optionally with a 24h time, or a range joined by ~'],
+    ['amount8', '12.50', 'amount must be one currency symbol and a number, optionally ending with 元'],
+    ['amount8', '100元', 'amount must be one currency symbol and a number, optionally ending with 元'],
+    ['amount8', '¥¥12', 'amount must be one currency symbol and a number, optionally ending with 元'],
+    ['amount8', '¥12345678901', 'amount allows at most 10 digits'],
+    ['phone_number9', '+86 138 0013 8000', 'phone_number allows only digits and symbols'],
+    ['phone_number9', '1'.repeat(18), 'phone_number allows at most 17 characters'],
+    ['car_number10', '粤A8中888', 'car_number allows only letters and digits, with Chinese only as the first or last character'],
+    ['car_number10', '粤A1234567', 'car_number allows at most 8 characters'],
+    ['name11', '一二三四五六七八九十一', 'name allows at most 10 characters when it contains Chinese'],
+    ['name11', '张三Christopher', 'name allows at most 10 characters when it contains Chinese'],
+    ['name11', 'a'.repeat(21), 'name allows at most 20 characters'],
+    ['name11', 'Agent 007', 'name allows only Chinese, letters and symbols'],
+    ['phrase12', '配送中1', 'phrase allows only Chinese characters'],
+    ['phrase12', 'done', 'phrase allows only Chinese characters'],
+    ['phrase12', '配 送', 'phrase allows only Chinese characters'],
+    ['phrase12', '一二三四五六', 'phrase allows at most 5 characters'],
+    ['enum13', '', 'enum must not be empty'],
+  ];
+  it.each(invalid)('rejects %s = %j', (key, value, reason) => {
+    expect(checkKeywordValue(key, value)).toBe(reason);
+  });
+});

@@ -1,0 +1,23 @@
+import { Logger } from '@nestjs/common';
+import type { WechatConfig } from '../config/app-config.js';
+import { FakeWechatServer } from './sandbox/fake-wechat.server.js';
+
+/** Where WeChat lives and who we are to it: the real API, or the built-in fake in sandbox mode. */
+export interface WechatEndpoint {
+  baseUrl: string;
+  appId: string;
+  appSecret: string;
+  sandbox: FakeWechatServer | null;
+}
+
+export async function resolveWechatEndpoint(config: WechatConfig): Promise<WechatEndpoint> {
+  if (config.appId && config.appSecret) {
+    return { baseUrl: config.apiBaseUrl, appId: config.appId, appSecret: config.appSecret, sandbox: null };
+  }
+  const fake = await FakeWechatServer.start({ acceptAnyCode: true, openSubscriptions: true });
+  new Logger('WechatSandbox').warn(
+    `SANDBOX MODE: WECHAT_APP_ID is not set, so WeChat is a built-in fake at ${fake.baseUrl}. ` +
+      'Any login code is accepted and messages go nowhere. Set WECHAT_APP_ID and WECHAT_APP_SECRET for real WeChat.',
+  );
+  return { baseUrl: fake.baseUrl, appId: fake.appId, appSecret: fake.appSecret, sandbox: fake };
+}

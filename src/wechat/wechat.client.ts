@@ -1,0 +1,219 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { HttpService } from '@nestjs/axios';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AxiosError, type AxiosRequestConfig } from 'axios';
+import { firstValueFrom } from 'rxjs';
+import type { AppConfig, TokenMode } from '../config/app-config.js';
+import { WECHAT_ENDPOINT } from './wechat.constants.js';
+import type { WechatEndpoint } from './wechat-endpoint.js';
+import { WechatApiError, type WechatEndpointName, WechatTransportError } from './wechat.errors.js';
+
+export interface Code2SessionResult {
+  openid: string;
+  sessionKey: string;
+  unionid: string | null;
+}
+
+export interface AccessTokenResult {
+  accessToken: string;
+  expiresIn: number;
+}
+
+export type KeywordData = Record<string, { value: string }>;
+
+export interface SubscribeMessage {
+  touser: string;
+  templateId: string;
+  page?: string;
+  data: KeywordData;
+  miniprogramState?: 'developer' | 'trial' | 'formal';
+  lang?: string;
+}
+
+export interface TemplateMessage {
+  touser: string;
+  templateId: string;
+  page?: string;
+  formId: string;
+  data: KeywordData;
+}
+
+/** WeChat's msgid is an int64: a number when it fits a JS number exactly, else its digits as a string. */
+export type Msgid = number | string | null;
+
+type WechatBody = Record<string, unknown> & { errcode?: number; errmsg?: string };
+
+/**
+ * The only class that speaks HTTP to WeChat. Non-zero errcodes become WechatApiError, transport
+ * failures WechatTransportError. Never logs the secret, a session_key or an access token: they sit
+ * in URLs and bodies, so only endpoint names and errcodes are logged.
+ */
+@Injectable()
+export class WechatClient {
+  private readonly logger = new Logger(WechatClient.name);
+  private readonly timeoutMs: number;
+  private readonly tokenMode: TokenMode;
+  private readonly agents = {
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+  };
+
+  constructor(
+    private readonly http: HttpService,
+    @Inject(WECHAT_ENDPOINT) private readonly endpoint: WechatEndpoint,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    const wechat = config.get('wechat', { infer: true });
+    this.timeoutMs = wechat.timeoutMs;
+    this.tokenMode = wechat.tokenMode;
+  }
+
+  get appId(): string {
+    return this.endpoint.appId;
+  }
+
+  /** auth.code2Session. Never retried: a code is single-use, a retry after WeChat consumed it fails with 40163. */
+  async code2Session(code: string): Promise<Code2SessionResult> {
+    const body = await this.call('jscode2session', {
+      method: 'GET',
+      url: '/sns/jscode2session',
+      params: { appid: this.endpoint.appId, secret: this.endpoint.appSecret, js_code: code, grant_type: 'authorization_code' },
+    });
+    if (typeof body.openid !== 'string' || typeof body.session_key !== 'string') {
+      throw new WechatTransportError('jscode2session', 'bad_response', 'no openid/session_key in the answer');
+    }
+    return { openid: body.openid, sessionKey: body.session_key, unionid: typeof body.unionid === 'string' ? body.unionid : null };
+  }
+
+  /** Fetches an access token (stable_token by default); retried once on -1 or a network error. */
+  async fetchAccessToken(options: { forceRefresh?: boolean } = {}): Promise<AccessTokenResult> {
+    try {
+      return await this.fetchAccessTokenOnce(options);
+    } catch (error) {
+      const retryable =
+        (error instanceof WechatApiError && error.errcode === -1) ||
+        (error instanceof WechatTransportError && error.kind === 'network');
+      if (!retryable) throw error;
+      this.logger.warn(`Access token fetch failed (${(error as Error).message}); retrying once`);
+      return this.fetchAccessTokenOnce(options);
+    }
+  }
+
+  async sendSubscribeMessage(accessToken: string, message: SubscribeMessage): Promise<Msgid> {
+    const body = await this.call('subscribe_send', {
+      method: 'POST',
+      url: '/cgi-bin/message/subscribe/send',
+      params: { access_token: accessToken },
+      data: {
+        touser: message.touser,
+        template_id: message.templateId,
+        page: message.page,
+        data: message.data,
+        miniprogram_state: message.miniprogramState,
+        lang: message.lang,
+      },
+    });
+    return toMsgid(body.msgid);
+  }
+
+  /** The retired form_id template message (wechat-api.md §5); WeChat answers 45103 for most apps today. */
+  async sendTemplateMessage(accessToken: string, message: TemplateMessage): Promise<Msgid> {
+    const body = await this.call('template_send', {
+      method: 'POST',
+      url: '/cgi-bin/message/wxopen/template/send',
+      params: { access_token: accessToken },
+      data: {
+        touser: message.touser,
+        template_id: message.templateId,
+        page: message.page,
+        form_id: message.formId,
+        data: message.data,
+      },
+    });
+    return toMsgid(body.msgid);
+  }
+
+  private async fetchAccessTokenOnce(options: { forceRefresh?: boolean }): Promise<AccessTokenResult> {
+    const { appId, appSecret } = this.endpoint;
+    const body =
+      this.tokenMode === 'stable'
+        ? await this.call('stable_token', {
+            method: 'POST',
+            url: '/cgi-bin/stable_token',
+            data: { grant_type: 'client_credential', appid: appId, secret: appSecret, force_refresh: options.forceRefresh ?? false },
+          })
+        : await this.call('token', {
+            method: 'GET',
+            url: '/cgi-bin/token',
+            params: { grant_type: 'client_credential', appid: appId, secret: appSecret },
+          });
+    if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
+      throw new WechatTransportError(this.tokenMode === 'stable' ? 'stable_token' : 'token', 'bad_response', 'no access_token in the answer');
+    }
+    return { accessToken: body.access_token, expiresIn: body.expires_in };
+  }
+
+  private async call(endpoint: WechatEndpointName, request: AxiosRequestConfig): Promise<WechatBody> {
+    let text: string;
+    try {
+      const response = await firstValueFrom(
+        this.http.request<string>({
+          ...request,
+          baseURL: this.endpoint.baseUrl,
+          timeout: this.timeoutMs,
+          signal: AbortSignal.timeout(this.timeoutMs),
+          // WeChat sends jscode2session as text/plain and msgid as an int64: parse the text ourselves.
+          responseType: 'text',
+          transformResponse: [(data: unknown) => data],
+          validateStatus: () => true,
+          maxRedirects: 0,
+          ...this.agents,
+        }),
+      );
+      if (response.status !== 200) {
+        throw new WechatTransportError(endpoint, 'bad_response', `HTTP ${response.status}`);
+      }
+      text = String(response.data);
+    } catch (error) {
+      if (error instanceof WechatTransportError) throw this.logged(error);
+      throw this.logged(toTransportError(endpoint, error));
+    }
+    const body = parseWechatJson(text);
+    if (!body) throw this.logged(new WechatTransportError(endpoint, 'bad_response', 'answer is not JSON'));
+    if (typeof body.errcode === 'number' && body.errcode !== 0) {
+      throw this.logged(new WechatApiError(endpoint, body.errcode, String(body.errmsg ?? '')));
+    }
+    return body;
+  }
+
+  private logged<T extends Error>(error: T): T {
+    this.logger.warn(error.message);
+    return error;
+  }
+}
+
+function toTransportError(endpoint: WechatEndpointName, error: unknown): WechatTransportError {
+  const code = error instanceof AxiosError ? error.code : (error as { code?: string })?.code;
+  const timedOut =
+    code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || (error as Error)?.name === 'TimeoutError';
+  return new WechatTransportError(endpoint, timedOut ? 'timeout' : 'network', code ?? 'request failed');
+}
+
+/** JSON.parse that keeps an int64 msgid intact by reading it as a string first. */
+export function parseWechatJson(text: string): WechatBody | null {
+  try {
+    const parsed: unknown = JSON.parse(text.replace(/("msgid"\s*:\s*)(-?\d+)/g, '$1"$2"'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as WechatBody) : null;
+  } catch {
+    return null;
+  }
+}
+
+function toMsgid(raw: unknown): Msgid {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw !== 'string' || raw === '') return null;
+  const asNumber = Number(raw);
+  return Number.isSafeInteger(asNumber) ? asNumber : raw;
+}

@@ -1,0 +1,1 @@
+export const WECHAT_ENDPOINT = 'WECHAT_ENDPOINT';

@@ -1,0 +1,56 @@
+import type { INestApplication } from '@nestjs/common';
+import { createApp } from '../../src/bootstrap.js';
+import { validateEnvironment } from '../../src/config/env.validation.js';
+import { FakeWechatServer, type FakeWechatOptions } from '../../src/wechat/sandbox/fake-wechat.server.js';
+import { databaseUrl, httpAdapter, redisUrl } from './backends.js';
+
+export interface TestApp {
+  app: INestApplication;
+  url: string;
+  fake: FakeWechatServer;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string | undefined>;
+  /** Share a fake between instances; otherwise each app gets its own, closed with it. */
+  fake?: FakeWechatServer;
+  fakeOptions?: FakeWechatOptions;
+}
+
+/** The real AppModule on the configured backends, listening on a free loopback port, talking to a fake WeChat over HTTP. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const ownFake = !options.fake;
+  const fake = options.fake ?? (await FakeWechatServer.start(options.fakeOptions));
+  const env: Record<string, string | undefined> = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    HTTP_ADAPTER: httpAdapter,
+    WECHAT_APP_ID: fake.appId,
+    WECHAT_APP_SECRET: fake.appSecret,
+    WECHAT_API_BASE_URL: fake.baseUrl,
+    WECHAT_TIMEOUT_MS: '2000',
+    THROTTLE_LOGIN_LIMIT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  };
+  const app = await createApp(validateEnvironment(env));
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    fake,
+    async close() {
+      await app.close();
+      if (ownFake) await fake.close();
+    },
+  };
+}
+
+let counter = 0;
+/** An openid no other test (or earlier run against the same database) uses. */
+export function uniqueOpenid(): string {
+  counter += 1;
+  return `o${Date.now().toString(36)}${process.pid.toString(36)}${counter}${Math.random().toString(36).slice(2, 8)}`.slice(0, 28);
+}
