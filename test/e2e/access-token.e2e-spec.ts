@@ -1,0 +1,108 @@
+import request from 'supertest';
+import { KeyValueStore } from '../../src/redis/key-value.store.js';
+import { AccessTokenService } from '../../src/wechat/access-token.service.js';
+import { FakeWechatServer } from '../../src/wechat/sandbox/fake-wechat.server.js';
+import { describeWithServices } from '../support/backends.js';
+import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
+
+const modes = [
+  { mode: 'stable', endpoint: 'stable_token' },
+  { mode: 'classic', endpoint: 'token' },
+] as const;
+
+describeWithServices({ mysql: true, redis: true }, 'access token shared by two instances', () => {
+  describe.each(modes)('$mode endpoint', ({ mode, endpoint }) => {
+    let fake: FakeWechatServer;
+    let a: TestApp;
+    let b: TestApp;
+    let userToken: string;
+    let openid: string;
+    const templateId = `tpl-${mode}-${Date.now()}`;
+
+    beforeAll(async () => {
+      fake = await FakeWechatServer.start();
+      const env = { WECHAT_TOKEN_MODE: mode };
+      [a, b] = await Promise.all([startTestApp({ fake, env }), startTestApp({ fake, env })]);
+      openid = uniqueOpenid();
+      fake.addTemplate(templateId);
+      fake.acceptSubscription(openid, templateId, 1000);
+      const login = await request(a.url).post('/auth/login').send({ code: fake.issueLoginCode(openid) }).expect(200);
+      userToken = login.body.token;
+    });
+    afterAll(async () => {
+      await Promise.all([a?.close(), b?.close()]);
+      await fake?.close();
+    });
+
+    const send = (app: TestApp) =>
+      request(app.url).post('/templates/send').set('Authorization', userToken).send({ templateId, data: { thing1: { value: 'hello' } } });
+
+    async function sendMany(count: number) {
+      const responses = await Promise.all(Array.from({ length: count }, (_, i) => send(i % 2 === 0 ? a : b)));
+      return responses.map((r) => r.status);
+    }
+
+    it('makes exactly one token fetch for 100 concurrent sends over both instances right after start', async () => {
+      fake.resetCalls();
+      const statuses = await sendMany(100);
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      expect(fake.calls(endpoint)).toBe(1);
+      expect(fake.calls('subscribe_send')).toBe(100);
+    });
+
+    it('heals from an invalidated token with exactly one more fetch, transparently to the senders', async () => {
+      fake.invalidateTokens();
+      fake.resetCalls();
+      const statuses = await sendMany(20);
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      expect(fake.calls(endpoint)).toBe(1);
+    });
+
+    it('refreshes near expiry on schedule with one fetch for both instances, and sends in flight never fail', async () => {
+      const store = a.app.get(KeyValueStore);
+      const key = `wechat:access-token:${fake.appId}`;
+      const stored = JSON.parse((await store.get(key)) as string);
+      await store.set(key, JSON.stringify({ ...stored, expiresAt: Date.now() + 100_000 }), 100_000);
+      fake.resetCalls();
+      const [statuses] = await Promise.all([
+        sendMany(30),
+        a.app.get(AccessTokenService).refreshIfDue(),
+        b.app.get(AccessTokenService).refreshIfDue(),
+      ]);
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      expect(fake.calls(endpoint)).toBe(1);
+      expect(fake.calls('subscribe_send')).toBe(30);
+      const refreshed = JSON.parse((await store.get(key)) as string);
+      expect(refreshed.expiresAt - Date.now()).toBeGreaterThan(600_000);
+    });
+
+    it('keeps the current token when a scheduled refresh fails and reports the error in /health', async () => {
+      const store = a.app.get(KeyValueStore);
+      const key = `wechat:access-token:${fake.appId}`;
+      const stored = JSON.parse((await store.get(key)) as string);
+      await store.set(key, JSON.stringify({ ...stored, expiresAt: Date.now() + 200_000 }), 200_000);
+      fake.failNext(endpoint, -1, 2);
+      await a.app.get(AccessTokenService).refreshIfDue();
+      expect(JSON.parse((await store.get(key)) as string).token).toBe(stored.token);
+      const health = await request(a.url).get('/health').expect(200);
+      expect(health.body.info.wechatAccessToken).toMatchObject({ present: true, lastError: { errcode: -1 } });
+      expect(JSON.stringify(health.body)).not.toContain(stored.token);
+      const statuses = await sendMany(4);
+      expect(statuses).toEqual([200, 200, 200, 200]);
+    });
+  });
+});
+
+describe('access token on embedded defaults (in-process lock)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { REDIS_URL: undefined } });
+  });
+  afterAll(() => t.close());
+
+  it('makes one fetch for 50 concurrent callers', async () => {
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => t.app.get(AccessTokenService).get()));
+    expect(new Set(tokens).size).toBe(1);
+    expect(t.fake.calls('stable_token')).toBe(1);
+  });
+});

@@ -1,0 +1,42 @@
+import { DataSource } from 'typeorm';
+import request from 'supertest';
+import { FakeWechatServer } from '../../src/wechat/sandbox/fake-wechat.server.js';
+import { describeWithServices } from '../support/backends.js';
+import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
+
+describeWithServices({ mysql: true, redis: true }, 'sessions and users shared by two instances (MySQL + Redis)', () => {
+  let fake: FakeWechatServer;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    fake = await FakeWechatServer.start();
+    [a, b] = await Promise.all([startTestApp({ fake }), startTestApp({ fake })]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await fake?.close();
+  });
+
+  it('turns 50 concurrent logins of one openid into exactly one user row and 50 working tokens', async () => {
+    const openid = uniqueOpenid();
+    const codes = Array.from({ length: 50 }, () => fake.issueLoginCode(openid, { unionid: `u-${openid}` }));
+    const responses = await Promise.all(codes.map((code, i) => request(i % 2 ? a.url : b.url).post('/auth/login').send({ code })));
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
+    const rows = await a.app.get(DataSource).query('SELECT id, union_id FROM `user` WHERE open_id = ?', [openid]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].union_id).toBe(`u-${openid}`);
+    expect(new Set(responses.map((r) => r.body.user.id))).toEqual(new Set([Number(rows[0].id)]));
+    const tokens = new Set(responses.map((r) => r.body.token));
+    expect(tokens.size).toBe(50);
+    const checks = await Promise.all([...tokens].map((token, i) => request(i % 2 ? b.url : a.url).get('/users/me').set('Authorization', token)));
+    expect(checks.every((r) => r.status === 200 && r.body.openid === openid)).toBe(true);
+  });
+
+  it('accepts a token issued by one instance on the other, and a logout on one is seen by the other at once', async () => {
+    const login = await request(a.url).post('/auth/login').send({ code: fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+    await request(b.url).get('/users/me').set('Authorization', `Bearer ${login.body.token}`).expect(200);
+    await request(b.url).post('/auth/logout').set('Authorization', login.body.token).expect(204);
+    await request(a.url).get('/users/me').set('Authorization', login.body.token).expect(401);
+  });
+});
