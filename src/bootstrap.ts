@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
@@ -61,21 +61,38 @@ function setUpOpenApi(app: INestApplication): void {
 
 /**
  * SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close idle keep-alive sockets,
- * the database and Redis, then exit 0 (Nest's own hooks re-raise the signal instead).
+ * then the database and Redis, and exit 0. The HTTP server is drained before app.close() because
+ * Nest runs module-destroy hooks (the cache's Redis disconnect among them) before closing it, and
+ * Nest's own signal hooks re-raise the signal instead of exiting 0.
  */
 export function closeOnSignals(app: INestApplication, graceMs = 9000): void {
   let closing = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.get(PinoLoggerService).log(`${signal} received, shutting down`);
-    const force = setTimeout(() => process.exit(1), graceMs);
-    force.unref();
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    app.get(PinoLoggerService).log(`${signal} received, shutting down`, 'Shutdown');
+    setTimeout(() => process.exit(1), graceMs).unref();
+    try {
+      await drain(app.getHttpServer() as Server);
+      await app.close();
+      process.exit(0);
+    } catch (error) {
+      app.get(PinoLoggerService).error(error, 'Shutdown');
+      process.exit(1);
+    }
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function drain(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    // Keep-alive sockets turn idle one by one as their last response goes out.
+    const idleCloser = setInterval(() => server.closeIdleConnections(), 50);
+    server.close(() => {
+      clearInterval(idleCloser);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

@@ -1,0 +1,69 @@
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { FakeWechatServer } from '../../src/wechat/sandbox/fake-wechat.server.js';
+import { databaseUrl, httpAdapter, redisUrl } from '../support/backends.js';
+import { freePort, waitFor } from '../support/service-processes.js';
+import { uniqueOpenid } from '../support/test-app.js';
+
+const run = promisify(execFile);
+const OUT_DIR = '.test-dist';
+
+describe('SIGTERM under load (the built app in its own process)', () => {
+  let fake: FakeWechatServer;
+  beforeAll(async () => {
+    await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', OUT_DIR], { timeout: 120_000 });
+    fake = await FakeWechatServer.start();
+  }, 150_000);
+  afterAll(() => fake?.close());
+
+  it('finishes the requests in flight, resets none, and exits 0 within 10 s', async () => {
+    const port = await freePort();
+    const child = spawn('node', [`${OUT_DIR}/main.js`], {
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        PORT: String(port),
+        HTTP_ADAPTER: httpAdapter,
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redisUrl ?? '',
+        WECHAT_APP_ID: fake.appId,
+        WECHAT_APP_SECRET: fake.appSecret,
+        WECHAT_API_BASE_URL: fake.baseUrl,
+        THROTTLE_LOGIN_LIMIT: '0',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/health`)).status === 200, 'the built app', 30_000);
+
+    // Keep-alive connections that are idle at SIGTERM must not hold the process open.
+    await Promise.all(Array.from({ length: 5 }, () => fetch(`${base}/health`).then((r) => r.text())));
+    fake.setLatency(700);
+    const inFlight = Array.from({ length: 20 }, () =>
+      fetch(`${base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: fake.issueLoginCode(uniqueOpenid()) }),
+      }).then(
+        async (res) => ({ status: res.status, body: await res.json() }),
+        (error: Error) => ({ status: 0, body: String(error.cause ?? error) }),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const signalledAt = Date.now();
+    child.kill('SIGTERM');
+
+    const results = await Promise.all(inFlight);
+    const code = await exited;
+    fake.setLatency(0);
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(results.every((r) => typeof (r.body as { token?: unknown }).token === "string")).toBe(true);
+    expect(code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    expect(stderr).toBe('');
+  }, 60_000);
+});
