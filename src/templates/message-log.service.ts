@@ -31,7 +31,9 @@ export class MessageLogService {
    */
   async record(entry: Omit<MessageLog, 'id' | 'createdAt'>): Promise<void> {
     try {
-      await withDatabase(() => this.logs.insert(entry));
+      // Stamped here, not by the column default: SQLite's datetime('now') has no milliseconds and
+      // compares wrongly against since/until; MySQL's default follows the session time zone.
+      await withDatabase(() => this.logs.insert({ ...entry, createdAt: new Date() }));
     } catch (error) {
       this.logger.error({ err: error, openid: entry.openId, templateId: entry.templateId }, 'Could not write message_log');
     }

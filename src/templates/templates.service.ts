@@ -48,7 +48,8 @@ export class TemplatesService {
       await this.idempotency.complete(claim.key, dto, { status: 200, body: result });
       return result;
     } catch (error) {
-      if (error instanceof DomainError && error.status < 500) {
+      // 5xx and 429 are worth retrying: not kept, so the client's retry really sends.
+      if (error instanceof DomainError && error.status < 500 && error.status !== 429) {
         const body = { statusCode: error.status, code: error.code, message: error.message, ...error.details };
         await this.idempotency.complete(claim.key, dto, { status: error.status, body });
       } else {
