@@ -53,8 +53,8 @@ export class AccessTokenService {
     const wechat = config.get('wechat', { infer: true });
     this.key = `wechat:access-token:${client.appId}`;
     this.lockKey = `${this.key}:lock`;
-    // Long enough for a fetch and its one retry; short enough that a crashed holder frees it soon.
-    this.lockTtlMs = wechat.timeoutMs * 2 + 5_000;
+    // Long enough for a fetch, a forced refresh and a retry of each; short enough that a crashed holder frees it soon.
+    this.lockTtlMs = wechat.timeoutMs * 4 + 5_000;
     this.marginMs = wechat.refreshMarginSeconds * 1000;
     this.stable = wechat.tokenMode === 'stable';
   }
