@@ -37,5 +37,8 @@ describe('HTTP error handling', () => {
   it('serves the OpenAPI document', async () => {
     const res = await request(t.url).get('/docs-json').expect(200);
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/auth/login', '/users/me', '/templates/send', '/health']));
+    expect(Object.keys(res.body.paths['/auth/login'].post.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429', '504']));
+    expect(Object.keys(res.body.paths['/templates/send'].post.responses)).toEqual(expect.arrayContaining(['200', '403', '409', '422']));
+    expect(res.body.components.schemas.ErrorBodyDto.required).toEqual(expect.arrayContaining(['statusCode', 'code', 'message']));
   });
 });

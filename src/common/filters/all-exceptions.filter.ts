@@ -75,7 +75,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         message = raw;
       }
     }
-    if (statusCode === 400 && this.isJsonSyntaxError(exception)) {
+    if (statusCode === 400 && code !== 'VALIDATION_FAILED' && this.isJsonSyntaxError(exception)) {
       code = 'INVALID_JSON';
       message = 'Request body is not valid JSON';
     }
