@@ -8,7 +8,7 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { HTTP_LOGGER } from './logging/logging.module.js';
 import { PinoLoggerService } from './logging/pino-logger.service.js';
-import type { HttpLogger } from 'pino-http';
+import type { RequestLogger } from './logging/request-logger.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /**
@@ -22,7 +22,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   let app: INestApplication;
   if (config.http.adapter === 'fastify') {
     const fastify = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: limit, trustProxy: true }), options);
-    const logRequest = fastify.get<string, HttpLogger>(HTTP_LOGGER);
+    const logRequest = fastify.get<string, RequestLogger>(HTTP_LOGGER);
     fastify.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
       logRequest(request.raw, reply.raw);
       done();
@@ -30,7 +30,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     app = fastify;
   } else {
     const express = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), { ...options, bodyParser: false });
-    const logRequest = express.get<string, HttpLogger>(HTTP_LOGGER);
+    const logRequest = express.get<string, RequestLogger>(HTTP_LOGGER);
     express.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
       logRequest(request, response);
       next();
