@@ -1,15 +1,14 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { HTTP_LOGGER } from './logging/logging.module.js';
 import { PinoLoggerService } from './logging/pino-logger.service.js';
 import type { RequestLogger } from './logging/request-logger.js';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /**
  * Builds the app on the configured HTTP adapter. The only place that knows Express or Fastify:
@@ -20,7 +19,9 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const module = AppModule.forRoot(config);
   const options = { bufferLogs: true, abortOnError: false } as const;
   let app: INestApplication;
+  // Only the configured adapter is loaded: the other one would be memory spent for nothing.
   if (config.http.adapter === 'fastify') {
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
     const fastify = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: limit, trustProxy: true }), options);
     const logRequest = fastify.get<string, RequestLogger>(HTTP_LOGGER);
     fastify.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
@@ -29,6 +30,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
     app = fastify;
   } else {
+    const { ExpressAdapter } = await import('@nestjs/platform-express');
     const express = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), { ...options, bodyParser: false });
     const logRequest = express.get<string, RequestLogger>(HTTP_LOGGER);
     express.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {

@@ -33,7 +33,15 @@ export class MessageLogService {
     try {
       // Stamped here, not by the column default: SQLite's datetime('now') has no milliseconds and
       // compares wrongly against since/until; MySQL's default follows the session time zone.
-      await withDatabase(() => this.logs.insert({ ...entry, createdAt: new Date() }));
+      await withDatabase(() =>
+        this.logs
+          .createQueryBuilder()
+          .insert()
+          .values({ ...entry, createdAt: new Date() })
+          // Nothing to read back: skips the SELECT TypeORM would run after the insert.
+          .updateEntity(false)
+          .execute(),
+      );
     } catch (error) {
       this.logger.error({ err: error, openid: entry.openId, templateId: entry.templateId }, 'Could not write message_log');
     }

@@ -4,7 +4,6 @@ import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AxiosError, type AxiosRequestConfig } from 'axios';
-import { firstValueFrom } from 'rxjs';
 import type { AppConfig, TokenMode } from '../config/app-config.js';
 import { WECHAT_ENDPOINT } from './wechat.constants.js';
 import type { WechatEndpoint } from './wechat-endpoint.js';
@@ -158,20 +157,20 @@ export class WechatClient {
   private async call(endpoint: WechatEndpointName, request: AxiosRequestConfig): Promise<WechatBody> {
     let text: string;
     try {
-      const response = await firstValueFrom(
-        this.http.request<string>({
-          ...request,
-          baseURL: this.endpoint.baseUrl,
-          timeout: this.timeoutMs,
-          signal: AbortSignal.timeout(this.timeoutMs),
-          // WeChat sends jscode2session as text/plain and msgid as an int64: parse the text ourselves.
-          responseType: 'text',
-          transformResponse: [(data: unknown) => data],
-          validateStatus: () => true,
-          maxRedirects: 0,
-          ...this.agents,
-        }),
-      );
+      // axiosRef directly: the Observable wrapper aborts every finished request on unsubscribe,
+      // which costs an Error with a stack trace per call on the login and send hot paths.
+      const response = await this.http.axiosRef.request<string>({
+        ...request,
+        baseURL: this.endpoint.baseUrl,
+        timeout: this.timeoutMs,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        // WeChat sends jscode2session as text/plain and msgid as an int64: parse the text ourselves.
+        responseType: 'text',
+        transformResponse: [(data: unknown) => data],
+        validateStatus: () => true,
+        maxRedirects: 0,
+        ...this.agents,
+      });
       if (response.status !== 200) {
         throw new WechatTransportError(endpoint, 'bad_response', `HTTP ${response.status}`);
       }
