@@ -5,6 +5,15 @@ import { withDatabase } from '../database/database-unavailable.js';
 import type { ListMessagesQuery } from './dto/list-messages.query.js';
 import { MessageLog } from './message-log.entity.js';
 
+const INSERT_SQL =
+  'INSERT INTO `message_log` (open_id, template_id, page, kind, status, errcode, errmsg, msgid, requested_by, created_at) ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** 'YYYY-MM-DD HH:MM:SS.SSS' in UTC: what TypeORM binds for a Date on both drivers, so since/until compare alike. */
+function toSqlTimestamp(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
 export interface MessageLogItem {
   id: string;
   openid: string;
@@ -31,16 +40,14 @@ export class MessageLogService {
    */
   async record(entry: Omit<MessageLog, 'id' | 'createdAt'>): Promise<void> {
     try {
-      // Stamped here, not by the column default: SQLite's datetime('now') has no milliseconds and
-      // compares wrongly against since/until; MySQL's default follows the session time zone.
       await withDatabase(() =>
-        this.logs
-          .createQueryBuilder()
-          .insert()
-          .values({ ...entry, createdAt: new Date() })
-          // Nothing to read back: skips the SELECT TypeORM would run after the insert.
-          .updateEntity(false)
-          .execute(),
+        // Fixed SQL on this hot path (every send); created_at is stamped here, not by the column
+        // default: SQLite's datetime('now') has no milliseconds and compares wrongly against
+        // since/until, and MySQL's default follows the session time zone.
+        this.logs.query(INSERT_SQL, [
+          entry.openId, entry.templateId, entry.page, entry.kind, entry.status, entry.errcode, entry.errmsg,
+          entry.msgid, entry.requestedBy, toSqlTimestamp(new Date()),
+        ]),
       );
     } catch (error) {
       this.logger.error({ err: error, openid: entry.openId, templateId: entry.templateId }, 'Could not write message_log');

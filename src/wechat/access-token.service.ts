@@ -24,6 +24,12 @@ export interface AccessTokenState {
 /** A token with less than this left is not handed out: a send with it could race its expiry. */
 const MIN_REMAINING_MS = 60_000;
 const LOCK_POLL_MS = 50;
+/**
+ * How long a process reuses the token it last read from the store without asking again (WeChat's
+ * guidance allows caching it in memory for about a minute). A token replaced meanwhile by another
+ * instance costs at most one 40001, which the send's one retry heals.
+ */
+const MEMO_MS = 10_000;
 // getStableAccessToken's force_refresh budget (wechat-api.md §3): 20 a day, at least 30 s apart.
 const FORCE_REFRESH_PER_DAY = 20;
 const FORCE_REFRESH_SPACING_MS = 30_000;
@@ -42,6 +48,7 @@ export class AccessTokenService {
   private readonly marginMs: number;
   private readonly stable: boolean;
   private inFlight: Promise<string> | null = null;
+  private memo: { stored: StoredToken; until: number } | null = null;
   private lastRefreshAt: number | null = null;
   private lastError: AccessTokenState['lastError'] = null;
 
@@ -61,8 +68,12 @@ export class AccessTokenService {
 
   /** The current token, fetching one only when none usable is stored. */
   async get(): Promise<string> {
+    if (this.memo && this.memo.until > Date.now() && this.usable(this.memo.stored)) return this.memo.stored.token;
     const stored = await this.read();
-    if (stored && this.usable(stored)) return stored.token;
+    if (stored && this.usable(stored)) {
+      this.memo = { stored, until: Date.now() + MEMO_MS };
+      return stored.token;
+    }
     return this.singleFlight(() => this.fetchUnderLock((t) => this.usable(t)));
   }
 
@@ -71,6 +82,7 @@ export class AccessTokenService {
    * still the stored one and returns a different token, fetched once for everyone.
    */
   async replace(failedToken: string): Promise<string> {
+    this.memo = null;
     const raw = await this.store.get(this.key);
     if (raw && (JSON.parse(raw) as StoredToken).token === failedToken) {
       await this.store.deleteIfEquals(this.key, raw);
@@ -165,6 +177,7 @@ export class AccessTokenService {
       const now = Date.now();
       const stored: StoredToken = { token: result.accessToken, expiresAt: now + result.expiresIn * 1000, fetchedAt: now };
       await this.store.set(this.key, JSON.stringify(stored), result.expiresIn * 1000);
+      this.memo = { stored, until: now + MEMO_MS };
       this.lastRefreshAt = now;
       this.lastError = null;
       return result.accessToken;
