@@ -157,19 +157,12 @@ export class WechatClient {
   private async call(endpoint: WechatEndpointName, request: AxiosRequestConfig): Promise<WechatBody> {
     let text: string;
     try {
-      // axiosRef directly: the Observable wrapper aborts every finished request on unsubscribe,
-      // which costs an Error with a stack trace per call on the login and send hot paths.
-      const response = await this.http.axiosRef.request<string>({
-        ...request,
-        baseURL: this.endpoint.baseUrl,
-        timeout: this.timeoutMs,
-        signal: AbortSignal.timeout(this.timeoutMs),
-        // WeChat sends jscode2session as text/plain and msgid as an int64: parse the text ourselves.
-        responseType: 'text',
-        transformResponse: [(data: unknown) => data],
-        validateStatus: () => true,
-        maxRedirects: 0,
-        ...this.agents,
+      const response = await this.send(request).catch((error: unknown) => {
+        // A keep-alive socket the server closed while it sat idle fails before the request was
+        // read; sending again on a fresh socket is safe, even for a single-use login code.
+        // https://nodejs.org/api/http.html#requestreusedsocket
+        if (isStaleKeepAliveSocket(error)) return this.send(request);
+        throw error;
       });
       if (response.status !== 200) {
         throw new WechatTransportError(endpoint, 'bad_response', `HTTP ${response.status}`);
@@ -187,10 +180,31 @@ export class WechatClient {
     return body;
   }
 
+  private send(request: AxiosRequestConfig) {
+    // axiosRef directly: the Observable wrapper aborts every finished request on unsubscribe,
+    // which costs an Error with a stack trace per call on the login and send hot paths.
+    return this.http.axiosRef.request<string>({
+      ...request,
+      baseURL: this.endpoint.baseUrl,
+      timeout: this.timeoutMs,
+      signal: AbortSignal.timeout(this.timeoutMs),
+      // WeChat sends jscode2session as text/plain and msgid as an int64: parse the text ourselves.
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      maxRedirects: 0,
+      ...this.agents,
+    });
+  }
+
   private logged<T extends Error>(error: T): T {
     this.logger.warn(error.message);
     return error;
   }
+}
+
+function isStaleKeepAliveSocket(error: unknown): boolean {
+  return error instanceof AxiosError && error.code === 'ECONNRESET' && (error.request as { reusedSocket?: boolean } | undefined)?.reusedSocket === true;
 }
 
 function toTransportError(endpoint: WechatEndpointName, error: unknown): WechatTransportError {

@@ -515,3 +515,50 @@ describe('log output of a login-and-send run', () => {
     expect(leaked).toEqual([]);
   });
 });
+
+describe('WechatClient on a keep-alive socket WeChat closed while idle', () => {
+  let fake: FakeWechatServer;
+  let proxy: import('node:http').Server;
+  let t: TestApp;
+  const requestsPerSocket = new Map<unknown, number>();
+  let proxied = 0;
+
+  beforeAll(async () => {
+    const http = await import('node:http');
+    fake = await FakeWechatServer.start();
+    // Forwards to the fake, except that a socket's second request is met by closing the socket
+    // unanswered: what a server does to a keep-alive connection it has just timed out.
+    proxy = http.createServer(async (req, res) => {
+      const seen = (requestsPerSocket.get(req.socket) ?? 0) + 1;
+      requestsPerSocket.set(req.socket, seen);
+      if (seen > 1) {
+        req.socket.destroy();
+        return;
+      }
+      proxied += 1;
+      const answer = await fetch(`${fake.baseUrl}${req.url}`, { method: req.method });
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+      res.end(await answer.text());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as { port: number };
+    t = await startTestApp({ fake, env: { WECHAT_API_BASE_URL: `http://127.0.0.1:${port}` } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    proxy?.closeAllConnections();
+    await new Promise((resolve) => proxy?.close(resolve));
+    await fake?.close();
+  });
+
+  it('sends again once on a fresh socket, so a login is neither lost nor made twice', async () => {
+    const client = t.app.get(WechatClient);
+    const first = uniqueOpenid();
+    const second = uniqueOpenid();
+    await expect(client.code2Session(fake.issueLoginCode(first))).resolves.toMatchObject({ openid: first });
+    await expect(client.code2Session(fake.issueLoginCode(second))).resolves.toMatchObject({ openid: second });
+    expect(fake.calls('jscode2session')).toBe(2);
+    expect(proxied).toBe(2);
+    expect([...requestsPerSocket.values()].sort()).toEqual([1, 2]);
+  });
+});
