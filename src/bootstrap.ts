@@ -22,7 +22,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   // Only the configured adapter is loaded: the other one would be memory spent for nothing.
   if (config.http.adapter === 'fastify') {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    const fastify = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: limit, trustProxy: true }), options);
+    const fastify = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: limit, trustProxy: fastifyTrustProxy(config.http.trustProxy) }), options);
     const logRequest = fastify.get<string, RequestLogger>(HTTP_LOGGER);
     fastify.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
       logRequest(request.raw, reply.raw);
@@ -39,13 +39,18 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
     express.useBodyParser('json', { limit });
     express.useBodyParser('urlencoded', { limit, extended: true });
-    express.set('trust proxy', true);
+    express.set('trust proxy', config.http.trustProxy);
     express.disable('x-powered-by');
     app = express;
   }
   app.useLogger(app.get(PinoLoggerService));
   setUpOpenApi(app);
   return app;
+}
+
+/** Fastify's types take a hop count as a function (as Express's proxy-addr does internally). */
+function fastifyTrustProxy(value: AppConfig['http']['trustProxy']) {
+  return typeof value === 'number' ? (_address: string, hop: number) => hop < value : value;
 }
 
 function setUpOpenApi(app: INestApplication): void {

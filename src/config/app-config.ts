@@ -19,7 +19,8 @@ export interface WechatConfig {
 }
 
 export interface AppConfig {
-  http: { port: number; adapter: HttpAdapterName; bodyLimitBytes: number };
+  /** trustProxy: false, true (trust every hop), a hop count, or a comma list of proxy addresses/CIDRs. */
+  http: { port: number; adapter: HttpAdapterName; bodyLimitBytes: number; trustProxy: boolean | number | string };
   database: DatabaseConfig;
   redis: { url: string | null };
   wechat: WechatConfig;

@@ -3,7 +3,7 @@ import { ConfigValidationError, validateEnvironment } from './env.validation.js'
 describe('validateEnvironment', () => {
   it('applies every default of the contract to an empty environment', () => {
     const config = validateEnvironment({});
-    expect(config.http).toEqual({ port: 3000, adapter: 'express', bodyLimitBytes: 65536 });
+    expect(config.http).toEqual({ port: 3000, adapter: 'express', bodyLimitBytes: 65536, trustProxy: false });
     expect(config.database).toEqual({ type: 'sqlite', url: 'data/app.sqlite', migrate: true });
     expect(config.redis.url).toBeNull();
     expect(config.wechat).toEqual({
@@ -36,6 +36,8 @@ describe('validateEnvironment', () => {
     expect(config.http.adapter).toBe('fastify');
     expect(config.wechat.tokenMode).toBe('classic');
     expect(validateEnvironment({ DATABASE_URL: 'sqlite::memory:' }).database.url).toBe(':memory:');
+    expect(validateEnvironment({ TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(validateEnvironment({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).http.trustProxy).toBe('10.0.0.0/8,127.0.0.1');
     expect(validateEnvironment({ DATABASE_URL: 'sqlite:/tmp/x.db' }).database.url).toBe('/tmp/x.db');
   });
 
@@ -54,6 +56,7 @@ describe('validateEnvironment', () => {
     ['THROTTLE_LOGIN_LIMIT', { THROTTLE_LOGIN_LIMIT: '-5' }],
     ['WECHAT_APP_SECRET', { WECHAT_APP_ID: 'wx1' }],
     ['DB_MIGRATE', { DB_MIGRATE: 'yes' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'everyone' }],
   ])('rejects a bad %s with one line naming it', (variable, env) => {
     let error: unknown;
     try {

@@ -14,6 +14,13 @@ class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsIn(['express', 'fastify'])
   HTTP_ADAPTER = 'express';
 
+  /** Who may set X-Forwarded-For (the client IP the login throttle counts): nobody by default. */
+  @Transform(emptyToUndefined)
+  @Matches(/^(false|true|\d{1,2}|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/, {
+    message: 'TRUST_PROXY must be false, true, a hop count, or a comma list of proxy addresses/CIDRs',
+  })
+  TRUST_PROXY = 'false';
+
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   @Matches(/^(mysql|mariadb):\/\/[^/\s]+\/[^/\s?]+(\?.*)?$|^sqlite:.+$/, {
     message: 'DATABASE_URL must be mysql://user:pass@host:3306/db, sqlite:<path> or sqlite::memory:',
@@ -83,7 +90,12 @@ export function validateEnvironment(raw: Record<string, string | undefined>): Ap
     throw new ConfigValidationError('Invalid configuration: WECHAT_APP_SECRET is required when WECHAT_APP_ID is set');
   }
   return {
-    http: { port: env.PORT, adapter: env.HTTP_ADAPTER as AppConfig['http']['adapter'], bodyLimitBytes: 64 * 1024 },
+    http: {
+      port: env.PORT,
+      adapter: env.HTTP_ADAPTER as AppConfig['http']['adapter'],
+      bodyLimitBytes: 64 * 1024,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    },
     database: { ...parseDatabaseUrl(env.DATABASE_URL), migrate: env.DB_MIGRATE === 'true' },
     redis: { url: env.REDIS_URL ?? null },
     wechat: {
@@ -138,4 +150,10 @@ function parseServiceTokens(value: string | undefined): Map<string, string> {
     tokens.set(name, token);
   }
   return tokens;
+}
+
+function parseTrustProxy(value: string): AppConfig['http']['trustProxy'] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((part) => part.trim()).join(',');
 }

@@ -16,7 +16,6 @@ export const REDACTED_PATHS = [
   '*.accessToken',
   '*.token',
   '*.js_code',
-  '*.code',
   'err.config',
   'err.request',
   'err.response',

@@ -4,8 +4,8 @@ import { createClient } from '@redis/client';
 export type RedisClient = ReturnType<typeof createClient>;
 
 /**
- * The one raw Redis connection, shared by the key-value store, the cache (through @keyv/redis)
- * and the throttler. Commands fail at once while disconnected (no offline queue), so an outage
+ * The one raw Redis connection, shared by the key-value store (sessions, locks, idempotency,
+ * login throttle) and the cache (through @keyv/redis). Commands fail at once while disconnected (no offline queue), so an outage
  * turns into a fast 503 instead of requests piling up; it reconnects on its own.
  */
 export class RedisConnection {
@@ -17,6 +17,8 @@ export class RedisConnection {
     this.client = createClient({
       url,
       disableOfflineQueue: true,
+      // socketTimeout would drop an idle connection; a PING every 2 s keeps it busy enough.
+      pingInterval: 2000,
       socket: {
         connectTimeout: 2000,
         socketTimeout: 5000,

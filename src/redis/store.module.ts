@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import type { AppConfig } from '../config/app-config.js';
+import { ExpiringMap } from './expiring-map.js';
 import { KeyValueStore } from './key-value.store.js';
 import { MemoryKeyValueStore } from './memory-key-value.store.js';
 import { RedisConnection } from './redis.connection.js';
@@ -25,7 +26,7 @@ import { RedisKeyValueStore } from './redis-key-value.store.js';
         stores: [
           redis
             ? new Keyv({ store: new KeyvRedis(redis.client, { throwOnConnectError: false }), namespace: 'cache' })
-            : new Keyv({ namespace: 'cache' }),
+            : new Keyv({ store: new ExpiringMap(), namespace: 'cache' }),
         ],
       }),
     }),

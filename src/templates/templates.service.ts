@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DomainError } from '../common/errors/domain.error.js';
 import { type Principal, principalLabel } from '../common/principal.js';
@@ -19,6 +19,7 @@ const SEND_ERRORS = {
 
 @Injectable()
 export class TemplatesService {
+  private readonly logger = new Logger(TemplatesService.name);
   private readonly inFlightMs: number;
 
   constructor(
@@ -29,8 +30,9 @@ export class TemplatesService {
     private readonly idempotency: IdempotencyStore,
     config: ConfigService<AppConfig, true>,
   ) {
-    // A token fetch, a send and its one retry, each bounded by the WeChat timeout.
-    this.inFlightMs = config.get('wechat', { infer: true }).timeoutMs * 4 + 10_000;
+    // Worst case of one delivery: two waits for the token lock (each at most 4 timeouts + 5 s, see
+    // AccessTokenService) and two sends, each bounded by the WeChat timeout.
+    this.inFlightMs = config.get('wechat', { infer: true }).timeoutMs * 10 + 15_000;
   }
 
   async send(principal: Principal, dto: SendTemplateDto, idempotencyKey?: string): Promise<{ msgid: Msgid }> {
@@ -43,20 +45,32 @@ export class TemplatesService {
       if (status === 200) return body as { msgid: Msgid };
       throw new DomainError(String(body.code), String(body.message), status, body);
     }
+    let result: { msgid: Msgid };
     try {
-      const result = await this.deliver(principal, openid, dto);
-      await this.idempotency.complete(claim.key, dto, { status: 200, body: result });
-      return result;
+      result = await this.deliver(principal, openid, dto);
     } catch (error) {
       // 5xx and 429 are worth retrying: not kept, so the client's retry really sends.
       if (error instanceof DomainError && error.status < 500 && error.status !== 429) {
         const body = { statusCode: error.status, code: error.code, message: error.message, ...error.details };
-        await this.idempotency.complete(claim.key, dto, { status: error.status, body });
+        await this.keep(claim.key, dto, { status: error.status, body });
       } else {
         await this.idempotency.release(claim.key).catch(() => undefined);
       }
       throw error;
     }
+    await this.keep(claim.key, dto, { status: 200, body: result });
+    return result;
+  }
+
+  /**
+   * Records the outcome under the key. The message has already gone (or been refused): a store
+   * failure here must not become an error the client retries. The key then stays "in flight"
+   * until it expires, which answers a retry with 409 instead of a second send.
+   */
+  private async keep(key: string, dto: SendTemplateDto, outcome: { status: number; body: Record<string, unknown> }) {
+    await this.idempotency.complete(key, dto, outcome).catch((error: unknown) => {
+      this.logger.error({ err: error }, 'Could not record the Idempotency-Key outcome');
+    });
   }
 
   private async resolveRecipient(principal: Principal, dto: SendTemplateDto): Promise<string> {

@@ -4,44 +4,59 @@ import type { Repository } from 'typeorm';
 import { withDatabase } from '../database/database-unavailable.js';
 import { User } from './user.entity.js';
 
-const COLUMNS = 'id, open_id, union_id, created_at, updated_at';
-
 // The login and guarded-read hot paths use fixed SQL: TypeORM's query building costs more per
 // request than the query itself (see bench/results.md). Both dialects accept ? and backticks.
-const UPSERT = {
-  // A unionid WeChat did not send (NULL) leaves the stored one; updated_at moves only on a change.
-  mysql: 'INSERT INTO `user` (open_id, union_id) VALUES (?, ?) ON DUPLICATE KEY UPDATE union_id = COALESCE(VALUES(union_id), union_id)',
-  sqlite:
-    'INSERT INTO `user` (open_id, union_id) VALUES (?, ?) ON CONFLICT (open_id) DO UPDATE SET ' +
-    "updated_at = CASE WHEN excluded.union_id IS NOT NULL AND excluded.union_id IS NOT union_id THEN datetime('now') ELSE updated_at END, " +
-    'union_id = COALESCE(excluded.union_id, union_id)',
+const SQL = {
+  mysql: {
+    // TIMESTAMP columns come back in the session time zone; epoch seconds do not depend on it.
+    columns: 'id, open_id, union_id, UNIX_TIMESTAMP(created_at) AS created_at, UNIX_TIMESTAMP(updated_at) AS updated_at',
+    // Only after a SELECT found nobody: an upsert on every login would burn an AUTO_INCREMENT value
+    // each time. A concurrent first login of the same openid makes this a no-op, not an error.
+    insert: 'INSERT IGNORE INTO `user` (open_id, union_id) VALUES (?, ?)',
+  },
+  sqlite: {
+    columns: 'id, open_id, union_id, created_at, updated_at',
+    insert: 'INSERT INTO `user` (open_id, union_id) VALUES (?, ?) ON CONFLICT (open_id) DO NOTHING',
+  },
+};
+const SET_UNION_ID = {
+  mysql: 'UPDATE `user` SET union_id = ? WHERE id = ?',
+  sqlite: "UPDATE `user` SET union_id = ?, updated_at = datetime('now') WHERE id = ?",
 };
 
 interface UserRow {
   id: number | string;
   open_id: string;
   union_id: string | null;
-  created_at: Date | string | null;
-  updated_at: Date | string | null;
+  created_at: number | string | null;
+  updated_at: number | string | null;
 }
 
 @Injectable()
 export class UsersService {
-  private readonly upsertSql: string;
+  private readonly dialect: 'mysql' | 'sqlite';
 
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {
-    this.upsertSql = users.manager.connection.options.type === 'mysql' ? UPSERT.mysql : UPSERT.sqlite;
+    this.dialect = users.manager.connection.options.type === 'mysql' ? 'mysql' : 'sqlite';
   }
 
   /**
-   * One row per openid however many logins race: the database's own upsert (ON DUPLICATE KEY
-   * UPDATE / ON CONFLICT), never read-then-write.
+   * One row per openid however many logins race: a repeat login is one SELECT; a first one inserts
+   * only where the unique open_id is still free (the database decides, never read-then-write), then
+   * reads the row whoever inserted it. A unionid WeChat did not send leaves the stored one.
    */
   upsertFromWechat(openid: string, unionid: string | null): Promise<User> {
     return withDatabase(async () => {
-      await this.users.query(this.upsertSql, [openid, unionid]);
-      const user = await this.selectOne('open_id', openid);
-      if (!user) throw new Error(`user ${openid} missing right after its upsert`);
+      let user = await this.selectOne('open_id', openid);
+      if (!user) {
+        await this.users.query(SQL[this.dialect].insert, [openid, unionid]);
+        user = await this.selectOne('open_id', openid);
+        if (!user) throw new Error(`user ${openid} missing right after its insert`);
+      }
+      if (unionid && user.unionId !== unionid) {
+        await this.users.query(SET_UNION_ID[this.dialect], [unionid, user.id]);
+        user = (await this.selectOne('id', user.id)) ?? user;
+      }
       return user;
     });
   }
@@ -51,7 +66,7 @@ export class UsersService {
   }
 
   private async selectOne(column: 'id' | 'open_id', value: number | string): Promise<User | null> {
-    const rows: UserRow[] = await this.users.query(`SELECT ${COLUMNS} FROM \`user\` WHERE ${column} = ?`, [value]);
+    const rows: UserRow[] = await this.users.query(`SELECT ${SQL[this.dialect].columns} FROM \`user\` WHERE ${column} = ?`, [value]);
     return rows.length > 0 ? toUser(rows[0]) : null;
   }
 }
@@ -66,9 +81,9 @@ function toUser(row: UserRow): User {
   });
 }
 
-/** mysql2 hands back Dates; SQLite hands back 'YYYY-MM-DD HH:MM:SS[.SSS]' text in UTC. */
-function toDate(value: Date | string | null): Date {
-  if (value instanceof Date) return value;
-  if (!value) return new Date(0);
+/** MySQL: epoch seconds (a number, or a decimal string); SQLite: 'YYYY-MM-DD HH:MM:SS' text in UTC. */
+function toDate(value: number | string | null): Date {
+  if (value === null) return new Date(0);
+  if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(value)) return new Date(Number(value) * 1000);
   return new Date(value.includes('T') ? value : `${value.replace(' ', 'T')}Z`);
 }

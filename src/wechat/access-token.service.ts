@@ -62,8 +62,10 @@ export class AccessTokenService {
     this.lockKey = `${this.key}:lock`;
     // Long enough for a fetch, a forced refresh and a retry of each; short enough that a crashed holder frees it soon.
     this.lockTtlMs = wechat.timeoutMs * 4 + 5_000;
-    this.marginMs = wechat.refreshMarginSeconds * 1000;
     this.stable = wechat.tokenMode === 'stable';
+    // stable_token hands back the same token until its last 300 s (wechat-api.md §3): refreshing
+    // earlier would only fetch the same token again every minute.
+    this.marginMs = (this.stable ? Math.min(wechat.refreshMarginSeconds, 290) : wechat.refreshMarginSeconds) * 1000;
   }
 
   /** The current token, fetching one only when none usable is stored. */

@@ -55,8 +55,10 @@ export class WechatClient {
   private readonly timeoutMs: number;
   private readonly tokenMode: TokenMode;
   private readonly agents = {
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    // With a timeout set, Node closes an idle pooled socket a second before the server's own
+    // Keep-Alive timeout hint, instead of reusing one the server is about to close.
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64, timeout: 30_000 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64, timeout: 30_000 }),
   };
 
   constructor(
@@ -157,13 +159,7 @@ export class WechatClient {
   private async call(endpoint: WechatEndpointName, request: AxiosRequestConfig): Promise<WechatBody> {
     let text: string;
     try {
-      const response = await this.send(request).catch((error: unknown) => {
-        // A keep-alive socket the server closed while it sat idle fails before the request was
-        // read; sending again on a fresh socket is safe, even for a single-use login code.
-        // https://nodejs.org/api/http.html#requestreusedsocket
-        if (isStaleKeepAliveSocket(error)) return this.send(request);
-        throw error;
-      });
+      const response = await this.send(request);
       if (response.status !== 200) {
         throw new WechatTransportError(endpoint, 'bad_response', `HTTP ${response.status}`);
       }
@@ -201,10 +197,6 @@ export class WechatClient {
     this.logger.warn(error.message);
     return error;
   }
-}
-
-function isStaleKeepAliveSocket(error: unknown): boolean {
-  return error instanceof AxiosError && error.code === 'ECONNRESET' && (error.request as { reusedSocket?: boolean } | undefined)?.reusedSocket === true;
 }
 
 function toTransportError(endpoint: WechatEndpointName, error: unknown): WechatTransportError {

@@ -120,10 +120,11 @@ describe('login throttling', () => {
   afterAll(() => t.close());
 
   it('answers 429 with Retry-After past the per-IP limit, and throttles login only', async () => {
+    // A client cannot dodge the limit with X-Forwarded-For: no proxy is trusted by default.
     for (let i = 0; i < 3; i += 1) {
-      await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+      await request(t.url).post('/auth/login').set('X-Forwarded-For', `203.0.113.${i}`).send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
     }
-    const limited = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(429);
+    const limited = await request(t.url).post('/auth/login').set('X-Forwarded-For', '203.0.113.99').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(429);
     expect(limited.body).toMatchObject({ statusCode: 429, code: 'TOO_MANY_LOGINS' });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);

@@ -83,7 +83,7 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
     }
   });
 
-  it('run through the TypeORM CLI with the DataSource of ormconfig.ts (npm run migration:run / migration:revert)', async () => {
+  it('run through the TypeORM CLI with the DataSource of ormconfig.ts, and through dist/database/migrate.js', async () => {
     const db = await createScratchDatabase('mig_cli');
     try {
       const env = { ...process.env, DATABASE_URL: db.url, NODE_OPTIONS: '' };
@@ -95,6 +95,11 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
         expect(await ds.query("SHOW TABLES LIKE 'message_log'")).toHaveLength(0);
         expect(await ds.query("SHOW TABLES LIKE 'user'")).toHaveLength(1);
       });
+      // The runtime image's way, without the CLI: src/database/migrate.ts (dist/database/migrate.js).
+      const again = await run('node', ['--import', 'tsx', 'src/database/migrate.ts', 'run'], { env, timeout: 60_000 });
+      expect(again.stdout).toContain('Applied: MessageLogTable1764000000001');
+      const none = await run('node', ['--import', 'tsx', 'src/database/migrate.ts', 'run'], { env, timeout: 60_000 });
+      expect(none.stdout).toContain('No pending migrations.');
     } finally {
       await db.drop();
     }

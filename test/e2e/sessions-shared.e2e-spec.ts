@@ -33,6 +33,22 @@ describeWithServices({ mysql: true, redis: true }, 'sessions and users shared by
     expect(checks.every((r) => r.status === 200 && r.body.openid === openid)).toBe(true);
   });
 
+  it('does not spend AUTO_INCREMENT values on repeat logins, and keeps or updates the unionid', async () => {
+    const ds = a.app.get(DataSource);
+    const openid = uniqueOpenid();
+    const first = await request(a.url).post('/auth/login').send({ code: fake.issueLoginCode(openid) }).expect(200);
+    expect(first.body.user.unionid).toBeNull();
+    const nextId = async () => Number((await ds.query("SHOW TABLE STATUS LIKE 'user'"))[0].Auto_increment);
+    const before = await nextId();
+    for (let i = 0; i < 10; i += 1) await request(b.url).post('/auth/login').send({ code: fake.issueLoginCode(openid) }).expect(200);
+    expect(await nextId()).toBe(before);
+
+    const withUnion = await request(a.url).post('/auth/login').send({ code: fake.issueLoginCode(openid, { unionid: `u2-${openid}` }) }).expect(200);
+    expect(withUnion.body.user).toEqual({ id: first.body.user.id, openid, unionid: `u2-${openid}` });
+    const without = await request(b.url).post('/auth/login').send({ code: fake.issueLoginCode(openid) }).expect(200);
+    expect(without.body.user.unionid).toBe(`u2-${openid}`);
+  });
+
   it('accepts a token issued by one instance on the other, and a logout on one is seen by the other at once', async () => {
     const login = await request(a.url).post('/auth/login').send({ code: fake.issueLoginCode(uniqueOpenid()) }).expect(200);
     await request(b.url).get('/users/me').set('Authorization', `Bearer ${login.body.token}`).expect(200);

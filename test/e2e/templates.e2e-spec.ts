@@ -526,9 +526,7 @@ describe('templates: sending and the delivery log', () => {
         rows = (await log({ openid: me.openid })).items;
       });
 
-      // SRC BUG (SQLite): fails until MessageLogService.record stamps createdAt itself (see the report);
-      // re-run with -t 'createdAt fix'. Passes on MySQL as is.
-      it('has exactly one row per attempt that reached WeChat, newest first, with who asked and what came back [createdAt fix]', () => {
+      it('has exactly one row per attempt that reached WeChat, newest first, with who asked and what came back', () => {
         const [m1, m2] = received(me.openid);
         expect(rows).toEqual([
           { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'failed', errcode: -1, errmsg: expect.any(String), msgid: null, requestedBy: `user:${me.userId}`, createdAt: expect.any(String) },
@@ -555,8 +553,8 @@ describe('templates: sending and the delivery log', () => {
         expect((await log({ openid: me.openid, status: 'failed' })).items.map((r) => r.id)).toEqual([rows[0].id, rows[1].id]);
       });
 
-      // SRC BUG (SQLite): as above, since/until compare SQLite's second-precision text with a millisecond bound.
-      it('filters by since (inclusive) and until (exclusive) [createdAt fix]', async () => {
+      // On SQLite this needs created_at stamped with milliseconds by the app (MessageLogService.record).
+      it('filters by since (inclusive) and until (exclusive)', async () => {
         const ids = (page: LogPage) => page.items.map((r) => r.id);
         expect(ids(await log({ openid: me.openid, since: before }))).toEqual(rows.map((r) => r.id));
         expect(ids(await log({ openid: me.openid, until: after }))).toEqual(rows.map((r) => r.id));

@@ -542,7 +542,7 @@ describe('WechatClient on a keep-alive socket WeChat closed while idle', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const { port } = proxy.address() as { port: number };
-    t = await startTestApp({ fake, env: { WECHAT_API_BASE_URL: `http://127.0.0.1:${port}` } });
+    t = await startTestApp({ fake, env: { WECHAT_API_BASE_URL: `http://127.0.0.1:${port}`, WECHAT_TOKEN_MODE: 'classic' } });
   });
   afterAll(async () => {
     await t?.close();
@@ -551,14 +551,17 @@ describe('WechatClient on a keep-alive socket WeChat closed while idle', () => {
     await fake?.close();
   });
 
-  it('sends again once on a fresh socket, so a login is neither lost nor made twice', async () => {
+  it('sends a token fetch again on a fresh socket, but never a login code', async () => {
     const client = t.app.get(WechatClient);
-    const first = uniqueOpenid();
-    const second = uniqueOpenid();
-    await expect(client.code2Session(fake.issueLoginCode(first))).resolves.toMatchObject({ openid: first });
-    await expect(client.code2Session(fake.issueLoginCode(second))).resolves.toMatchObject({ openid: second });
-    expect(fake.calls('jscode2session')).toBe(2);
+    const openid = uniqueOpenid();
+    await expect(client.code2Session(fake.issueLoginCode(openid))).resolves.toMatchObject({ openid });
+    // Second request on that socket: closed unanswered; a token fetch is retried once on a network error.
+    await expect(client.fetchAccessToken()).resolves.toMatchObject({ accessToken: expect.any(String) });
+    expect(fake.calls('token')).toBe(1);
+    // Second request on the new socket: a login code is not sent again (it may have been used).
+    await expect(client.code2Session(fake.issueLoginCode(uniqueOpenid()))).rejects.toMatchObject({ kind: 'network' });
+    expect(fake.calls('jscode2session')).toBe(1);
     expect(proxied).toBe(2);
-    expect([...requestsPerSocket.values()].sort()).toEqual([1, 2]);
+    expect([...requestsPerSocket.values()].sort()).toEqual([2, 2]);
   });
 });

@@ -51,6 +51,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private toBody(exception: unknown): ErrorBody {
     if (exception instanceof DomainError) {
+      if (exception.status >= 500) {
+        // An outage or WeChat failing: logged with what caused it, which the client never sees.
+        this.logger.warn({ code: exception.code, cause: describe(exception.cause) }, exception.message);
+      }
       return { statusCode: exception.status, code: exception.code, message: exception.message, ...exception.details };
     }
     if (exception instanceof HttpException) {
@@ -104,4 +108,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return null;
   }
+}
+
+function describe(cause: unknown): { name?: string; message?: string; code?: unknown } | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  return { name: cause.name, message: cause.message, code: (cause as { code?: unknown }).code };
 }
