@@ -5,8 +5,9 @@ export type RedisClient = ReturnType<typeof createClient>;
 
 /**
  * The one raw Redis connection, shared by the key-value store (sessions, locks, idempotency,
- * login throttle) and the cache (through @keyv/redis). Commands fail at once while disconnected (no offline queue), so an outage
- * turns into a fast 503 instead of requests piling up; it reconnects on its own.
+ * login throttle) and the cache (through @keyv/redis). Commands fail at once while disconnected
+ * (no offline queue), so an outage turns into a fast 503 instead of requests piling up; it
+ * reconnects on its own.
  */
 export class RedisConnection {
   private readonly logger = new Logger('Redis');
