@@ -78,8 +78,8 @@ export class FakeTokenStore {
     if (this.classic !== undefined) {
       this.classic.invalidAt = Math.min(this.classic.invalidAt, now + this.options.overlapMs);
     }
-    this.classic = this.mint();
-    return this.describe(this.classic);
+    this.classic = this.mint(now);
+    return this.describe(this.classic, now);
   }
 
   issueStable(forceRefresh: boolean): IssuedToken {
@@ -90,17 +90,17 @@ export class FakeTokenStore {
       this.forcedRefreshes.increment();
       this.lastForcedAt = now;
       if (current !== undefined) current.invalidAt = Math.min(current.invalidAt, now);
-      current = this.mint();
+      current = this.mint(now);
     } else if (
       current === undefined ||
       this.verdict(current, now) !== 0 ||
       now >= current.expiresAt - this.options.overlapMs
     ) {
       // Near its end WeChat hands out the next token early; the old one keeps working until its own expiry.
-      current = this.mint();
+      current = this.mint(now);
     }
     this.stable = current;
-    return this.describe(current);
+    return this.describe(current, now);
   }
 
   check(value: string | null): TokenVerdict {
@@ -138,8 +138,8 @@ export class FakeTokenStore {
     return record.invalidAt < record.expiresAt ? 40001 : 42001;
   }
 
-  private mint(): TokenRecord {
-    const now = this.options.now();
+  // One clock reading per call: a second reading a millisecond later would answer 7199 for a fresh token.
+  private mint(now: number): TokenRecord {
     // Real tokens look like `80_<~140 url-safe chars>`; WeChat tells clients to reserve 512 chars.
     const value = `${this.serial++}_${randomBytes(105).toString('base64url')}`;
     const record = { value, invalidAt: Number.POSITIVE_INFINITY, expiresAt: now + this.options.ttlMs };
@@ -147,8 +147,8 @@ export class FakeTokenStore {
     return record;
   }
 
-  private describe(record: TokenRecord): IssuedToken {
-    const remaining = Math.min(record.expiresAt, record.invalidAt) - this.options.now();
+  private describe(record: TokenRecord, now: number): IssuedToken {
+    const remaining = Math.min(record.expiresAt, record.invalidAt) - now;
     return { accessToken: record.value, expiresIn: Math.max(0, Math.floor(remaining / 1000)) };
   }
 }
