@@ -8,7 +8,7 @@
 
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const DIST_FAKE = new URL('../dist/wechat/sandbox/fake-wechat.server.js', import.meta.url);
+const DIST_FAKE = new URL('../dist/sandbox/fake-wechat.server.js', import.meta.url);
 
 export async function startFakeWechat({ port = 0 } = {}) {
   let FakeWechatServer;

@@ -1,19 +1,21 @@
 import { Logger } from '@nestjs/common';
 import type { WechatConfig } from '../config/app-config.js';
-import { FakeWechatServer } from './sandbox/fake-wechat.server.js';
 
 /** Where WeChat lives and who we are to it: the real API, or the built-in fake in sandbox mode. */
 export interface WechatEndpoint {
   baseUrl: string;
   appId: string;
   appSecret: string;
-  sandbox: FakeWechatServer | null;
+  /** The built-in fake in sandbox mode; only `close()` is needed from it here. */
+  sandbox: { close(): Promise<void> } | null;
 }
 
 export async function resolveWechatEndpoint(config: WechatConfig): Promise<WechatEndpoint> {
   if (config.appId && config.appSecret) {
     return { baseUrl: config.apiBaseUrl, appId: config.appId, appSecret: config.appSecret, sandbox: null };
   }
+  // Loaded only in sandbox mode, so a live deployment never loads the fake.
+  const { FakeWechatServer } = await import('../sandbox/fake-wechat.server.js');
   const fake = await FakeWechatServer.start({ acceptAnyCode: true, openSubscriptions: true });
   new Logger('WechatSandbox').warn(
     `SANDBOX MODE: WECHAT_APP_ID is not set, so WeChat is a built-in fake at ${fake.baseUrl}. ` +

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { KeyValueStore } from '../../src/redis/key-value.store.js';
 import { AccessTokenService } from '../../src/wechat/access-token.service.js';
-import { FakeWechatServer } from '../../src/wechat/sandbox/fake-wechat.server.js';
+import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { describeWithServices } from '../support/backends.js';
 import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
 

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import request from 'supertest';
-import { FakeWechatServer } from '../../src/wechat/sandbox/fake-wechat.server.js';
+import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { describeWithServices } from '../support/backends.js';
 import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
 

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { FakeWechatServer } from '../../src/wechat/sandbox/fake-wechat.server.js';
+import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { databaseUrl, httpAdapter, redisUrl } from '../support/backends.js';
 import { freePort, waitFor } from '../support/service-processes.js';
 import { uniqueOpenid } from '../support/test-app.js';

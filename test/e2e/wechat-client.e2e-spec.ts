@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import request from 'supertest';
-import { FakeWechatServer } from '../../src/wechat/sandbox/fake-wechat.server.js';
+import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { AccessTokenService } from '../../src/wechat/access-token.service.js';
 import { type SubscribeMessage, WechatClient } from '../../src/wechat/wechat.client.js';
 import { WechatApiError, WechatTransportError } from '../../src/wechat/wechat.errors.js';

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../src/bootstrap.js';
 import { validateEnvironment } from '../../src/config/env.validation.js';
-import { FakeWechatServer, type FakeWechatOptions } from '../../src/wechat/sandbox/fake-wechat.server.js';
+import { FakeWechatServer, type FakeWechatOptions } from '../../src/sandbox/fake-wechat.server.js';
 import { databaseUrl, httpAdapter, redisUrl } from './backends.js';
 
 export interface TestApp {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { checkKeywordValue } from '../subscribe-keyword.rules.js';
+import { checkKeywordValue } from '../wechat/subscribe-keyword.rules.js';
 import { Rejection } from './fake-wechat.errors.js';
 import { isObject, type JsonObject } from './fake-wechat.request.js';
 
