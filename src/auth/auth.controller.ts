@@ -1,10 +1,15 @@
 import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
+import { HttpErrors } from '../common/errors/http.errors.js';
+import { UserOnly } from '../common/decorators/access.decorator.js';
 import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
-import { DomainError } from '../common/errors/domain.error.js';
-import type { AppResponse, Principal } from '../common/principal.js';
+import type { AppResponse, UserPrincipal } from '../common/principal.js';
+import { DatabaseErrors } from '../database/database.errors.js';
+import { StoreErrors } from '../redis/store.errors.js';
+import { WechatErrors } from '../wechat/wechat.errors.js';
+import { AuthErrors } from './auth.errors.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
@@ -21,14 +26,14 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: LoginResponseDto, description: 'The token is also in the Authorization response header' })
   @ApiErrorResponses(
-    [400, 'VALIDATION_FAILED / INVALID_JSON: missing, empty, non-string or over-long code, bad JSON'],
-    [401, 'WECHAT_INVALID_CODE: WeChat 40029/40163'],
-    [403, 'WECHAT_CODE_BLOCKED: WeChat 40226'],
-    [413, 'PAYLOAD_TOO_LARGE: body over 64 KB'],
-    [429, 'TOO_MANY_LOGINS (per-IP limit, Retry-After) / WECHAT_RATE_LIMITED: WeChat 45011'],
-    [502, 'WECHAT_UNREACHABLE / WECHAT_BAD_RESPONSE / WECHAT_MISCONFIGURED'],
-    [503, 'WECHAT_BUSY (WeChat -1) / STORE_UNAVAILABLE / DATABASE_UNAVAILABLE'],
-    [504, 'WECHAT_TIMEOUT'],
+    HttpErrors.VALIDATION_FAILED, HttpErrors.INVALID_JSON,
+    AuthErrors.WECHAT_INVALID_CODE, AuthErrors.WECHAT_CODE_USED,
+    AuthErrors.WECHAT_CODE_BLOCKED,
+    HttpErrors.PAYLOAD_TOO_LARGE,
+    AuthErrors.TOO_MANY_LOGINS, WechatErrors.WECHAT_RATE_LIMITED,
+    WechatErrors.WECHAT_UNREACHABLE, WechatErrors.WECHAT_BAD_RESPONSE, WechatErrors.WECHAT_MISCONFIGURED,
+    WechatErrors.WECHAT_BUSY, StoreErrors.STORE_UNAVAILABLE, DatabaseErrors.DATABASE_UNAVAILABLE,
+    WechatErrors.WECHAT_TIMEOUT,
   )
   async login(@Body() dto: LoginDto, @Res({ passthrough: true }) response: AppResponse): Promise<LoginResponseDto> {
     const result = await this.auth.login((dto.code ?? dto.js_code) as string);
@@ -36,13 +41,13 @@ export class AuthController {
     return result;
   }
 
+  @UserOnly('Only a user session can log out')
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'The token stops working at once' })
-  @ApiErrorResponses([401, 'AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID'], [403, 'USER_SESSION_REQUIRED: a service token'])
-  async logout(@CurrentPrincipal() principal: Principal): Promise<void> {
-    if (principal.kind !== 'user') throw new DomainError('USER_SESSION_REQUIRED', 'Only a user session can log out', 403);
+  @ApiErrorResponses(AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED)
+  async logout(@CurrentPrincipal() principal: UserPrincipal): Promise<void> {
     await this.auth.logout(principal.sessionId);
   }
 }

@@ -1,10 +1,11 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
+import { ACCESS_KEY, type AccessRule } from '../common/decorators/access.decorator.js';
 import { IS_PUBLIC_KEY } from '../common/decorators/public.decorator.js';
 import type { AppConfig } from '../config/app-config.js';
-import type { AppRequest } from '../common/principal.js';
-import { AuthError } from './auth.errors.js';
+import type { AppRequest, Principal } from '../common/principal.js';
+import { AuthErrors } from './auth.errors.js';
 import { ServiceTokens } from './service-tokens.js';
 import { SessionStore } from './session.store.js';
 
@@ -13,6 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Global guard: every route needs `Authorization: <token>` or `Bearer <token>` unless @Public().
  * A SERVICE_TOKENS token makes a service principal; otherwise the session is looked up in the store.
+ * A route's @UserOnly()/@ServiceOnly() then decides whether that kind of principal may call it.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -32,16 +34,25 @@ export class AuthGuard implements CanActivate {
     }
     const request = context.switchToHttp().getRequest<AppRequest>();
     const token = extractToken(request.headers.authorization);
-    if (!token) throw AuthError.missingToken();
+    if (!token) throw AuthErrors.AUTH_TOKEN_MISSING();
     const service = this.serviceTokens.match(token);
     if (service) {
       request.principal = { kind: 'service', name: service };
-      return true;
+      return this.mayCall(context, request.principal);
     }
-    if (!UUID.test(token)) throw AuthError.invalidToken();
+    if (!UUID.test(token)) throw AuthErrors.AUTH_TOKEN_INVALID();
     const session = await this.sessions.find(token);
-    if (!session) throw AuthError.invalidToken();
+    if (!session) throw AuthErrors.AUTH_TOKEN_INVALID();
     request.principal = { kind: 'user', userId: session.data.userId, openid: session.data.openid, sessionId: session.sessionId };
+    return this.mayCall(context, request.principal);
+  }
+
+  private mayCall(context: ExecutionContext, principal: Principal): true {
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [context.getHandler(), context.getClass()]);
+    if (rule && rule.allow !== principal.kind) {
+      const refusal = rule.allow === 'user' ? AuthErrors.USER_SESSION_REQUIRED : AuthErrors.SERVICE_TOKEN_REQUIRED;
+      throw refusal({ message: rule.message });
+    }
     return true;
   }
 }

@@ -5,7 +5,8 @@ import type { Cache } from 'cache-manager';
 import { UsersService } from '../users/users.service.js';
 import { WechatClient, type Code2SessionResult } from '../wechat/wechat.client.js';
 import { isWechatError } from '../wechat/wechat.errors.js';
-import { toDomainError } from '../wechat/wechat-error.mapping.js';
+import { toDomainError, type WechatErrorMapping } from '../wechat/wechat-error.mapping.js';
+import { AuthErrors } from './auth.errors.js';
 import type { LoginResponseDto } from './dto/login-response.dto.js';
 import { SessionStore } from './session.store.js';
 
@@ -13,11 +14,11 @@ import { SessionStore } from './session.store.js';
 // proxy's retry of the same code into the same user instead of WeChat's 40163 (wechat-api.md §9).
 const CODE_RESULT_TTL_MS = 5 * 60_000;
 
-const LOGIN_ERRORS = {
-  invalid_code: [401, 'WECHAT_INVALID_CODE', 'The login code is invalid or expired; call wx.login() again'],
-  code_used: [401, 'WECHAT_INVALID_CODE', 'The login code was already used; call wx.login() again'],
-  code_blocked: [403, 'WECHAT_CODE_BLOCKED', 'WeChat blocked this login'],
-} as const satisfies Parameters<typeof toDomainError>[1];
+const LOGIN_ERRORS: WechatErrorMapping = {
+  invalid_code: AuthErrors.WECHAT_INVALID_CODE,
+  code_used: AuthErrors.WECHAT_CODE_USED,
+  code_blocked: AuthErrors.WECHAT_CODE_BLOCKED,
+};
 
 @Injectable()
 export class AuthService {

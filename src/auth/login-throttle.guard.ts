@@ -4,12 +4,14 @@ import { DomainError } from '../common/errors/domain.error.js';
 import type { AppRequest } from '../common/principal.js';
 import type { AppConfig } from '../config/app-config.js';
 import { KeyValueStore } from '../redis/key-value.store.js';
+import { AuthErrors } from './auth.errors.js';
 
 const WINDOW_MS = 60_000;
 
 export class TooManyLoginsError extends DomainError {
   constructor(readonly retryAfterSeconds: number) {
-    super('TOO_MANY_LOGINS', 'Too many login attempts from this address; retry later', 429, { retryAfter: retryAfterSeconds });
+    const { code, message, status } = AuthErrors.TOO_MANY_LOGINS;
+    super(code, message, status, { retryAfter: retryAfterSeconds });
   }
 }
 

@@ -1,4 +1,4 @@
-import { ServiceUnavailableError } from '../common/errors/domain.error.js';
+import { DatabaseErrors } from './database.errors.js';
 
 // Driver error codes that mean "the database cannot be reached", as opposed to a bad query.
 const CONNECTION_ERROR_CODES = new Set([
@@ -23,7 +23,7 @@ export async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (isConnectionError(error)) {
-      throw new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'The database is unavailable', { cause: error });
+      throw DatabaseErrors.DATABASE_UNAVAILABLE({ cause: error });
     }
     throw error;
   }

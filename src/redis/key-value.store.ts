@@ -1,4 +1,5 @@
-import { ServiceUnavailableError } from '../common/errors/domain.error.js';
+import { DomainError } from '../common/errors/domain.error.js';
+import { StoreErrors } from './store.errors.js';
 
 /**
  * The shared store (Redis, or process memory on embedded defaults) for what needs atomicity or
@@ -19,8 +20,8 @@ export abstract class KeyValueStore {
   abstract ping(): Promise<void>;
 }
 
-export class StoreUnavailableError extends ServiceUnavailableError {
+export class StoreUnavailableError extends DomainError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('STORE_UNAVAILABLE', message, options);
+    super(StoreErrors.STORE_UNAVAILABLE.code, message, StoreErrors.STORE_UNAVAILABLE.status, {}, options);
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../common/errors/domain.error.js';
 import { KeyValueStore } from '../redis/key-value.store.js';
+import { TemplatesErrors } from './templates.errors.js';
 
 const KEPT_MS = 24 * 3600_000;
 
@@ -32,10 +32,10 @@ export class IdempotencyStore {
     if (!raw) return this.claim(scope, idempotencyKey, request, inFlightMs);
     const record = JSON.parse(raw) as IdempotencyRecord;
     if (record.fingerprint !== fingerprint) {
-      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request', 422);
+      throw TemplatesErrors.IDEMPOTENCY_KEY_REUSED();
     }
     if (record.state === 'in_flight') {
-      throw new DomainError('IDEMPOTENCY_KEY_IN_FLIGHT', 'A request with this Idempotency-Key is still in progress', 409);
+      throw TemplatesErrors.IDEMPOTENCY_KEY_IN_FLIGHT();
     }
     return { kind: 'replay', outcome: { status: record.status, body: record.body } };
   }

@@ -2,11 +2,17 @@ import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/c
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
-import { DomainError } from '../common/errors/domain.error.js';
+import { ServiceOnly } from '../common/decorators/access.decorator.js';
+import { HttpErrors } from '../common/errors/http.errors.js';
+import { AuthErrors } from '../auth/auth.errors.js';
+import { StoreErrors } from '../redis/store.errors.js';
+import { UsersErrors } from '../users/users.errors.js';
+import { WechatErrors } from '../wechat/wechat.errors.js';
 import type { Principal } from '../common/principal.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { SendTemplateDto, SendTemplateResponseDto } from './dto/send-template.dto.js';
 import { MessageLogService } from './message-log.service.js';
+import { TemplatesErrors } from './templates.errors.js';
 import { TemplatesService } from './templates.service.js';
 
 @ApiTags('templates')
@@ -23,16 +29,16 @@ export class TemplatesController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key + same body within 24 h returns the first result without sending again' })
   @ApiOkResponse({ type: SendTemplateResponseDto })
   @ApiErrorResponses(
-    [400, 'VALIDATION_FAILED (names the keyword) / RECIPIENT_REQUIRED / AMBIGUOUS_RECIPIENT / INVALID_IDEMPOTENCY_KEY'],
-    [401, 'AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID'],
-    [403, 'RECIPIENT_FORBIDDEN: a user sending to someone else'],
-    [404, 'USER_NOT_FOUND: unknown userId'],
-    [409, 'WECHAT_NOT_SUBSCRIBED (43101) / IDEMPOTENCY_KEY_IN_FLIGHT'],
-    [422, 'WECHAT_INVALID_ARGUMENT (40003/40037/41030/47003/41028/41029, errcode in body) / IDEMPOTENCY_KEY_REUSED'],
-    [429, 'WECHAT_RATE_LIMITED (45011) / WECHAT_QUOTA_EXCEEDED (45009)'],
-    [502, 'WECHAT_UNREACHABLE / WECHAT_TOKEN_REJECTED / WECHAT_MISCONFIGURED'],
-    [503, 'WECHAT_BUSY / STORE_UNAVAILABLE'],
-    [504, 'WECHAT_TIMEOUT'],
+    HttpErrors.VALIDATION_FAILED, TemplatesErrors.RECIPIENT_REQUIRED, TemplatesErrors.AMBIGUOUS_RECIPIENT, TemplatesErrors.INVALID_IDEMPOTENCY_KEY,
+    AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID,
+    TemplatesErrors.RECIPIENT_FORBIDDEN,
+    UsersErrors.USER_NOT_FOUND,
+    TemplatesErrors.WECHAT_NOT_SUBSCRIBED, TemplatesErrors.IDEMPOTENCY_KEY_IN_FLIGHT,
+    TemplatesErrors.WECHAT_INVALID_ARGUMENT, TemplatesErrors.IDEMPOTENCY_KEY_REUSED,
+    WechatErrors.WECHAT_RATE_LIMITED, WechatErrors.WECHAT_QUOTA_EXCEEDED,
+    WechatErrors.WECHAT_UNREACHABLE, WechatErrors.WECHAT_TOKEN_REJECTED, WechatErrors.WECHAT_MISCONFIGURED,
+    WechatErrors.WECHAT_BUSY, StoreErrors.STORE_UNAVAILABLE,
+    WechatErrors.WECHAT_TIMEOUT,
   )
   send(
     @CurrentPrincipal() principal: Principal,
@@ -40,16 +46,16 @@ export class TemplatesController {
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<SendTemplateResponseDto> {
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
-      throw new DomainError('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-255 characters', 400);
+      throw TemplatesErrors.INVALID_IDEMPOTENCY_KEY();
     }
     return this.templates.send(principal, dto, idempotencyKey);
   }
 
+  @ServiceOnly('Only internal services may read the delivery log')
   @Get('messages')
   @ApiOkResponse({ description: 'Delivery log, newest first: {items, nextCursor}' })
-  @ApiErrorResponses([400, 'VALIDATION_FAILED: bad filter or cursor'], [401, 'AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID'], [403, 'SERVICE_TOKEN_REQUIRED: a user session'])
-  messages(@CurrentPrincipal() principal: Principal, @Query() query: ListMessagesQuery) {
-    if (principal.kind !== 'service') throw new DomainError('SERVICE_TOKEN_REQUIRED', 'Only internal services may read the delivery log', 403);
+  @ApiErrorResponses(HttpErrors.VALIDATION_FAILED, AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.SERVICE_TOKEN_REQUIRED)
+  messages(@Query() query: ListMessagesQuery) {
     return this.logs.list(query);
   }
 }

@@ -7,15 +7,17 @@ import { UsersService } from '../users/users.service.js';
 import { AccessTokenService } from '../wechat/access-token.service.js';
 import { WechatClient, type Msgid } from '../wechat/wechat.client.js';
 import { isWechatError, WechatApiError, type WechatError } from '../wechat/wechat.errors.js';
-import { toDomainError } from '../wechat/wechat-error.mapping.js';
+import { toDomainError, type WechatErrorMapping } from '../wechat/wechat-error.mapping.js';
+import { UsersErrors } from '../users/users.errors.js';
 import type { SendTemplateDto } from './dto/send-template.dto.js';
 import { IdempotencyStore } from './idempotency.store.js';
 import { MessageLogService } from './message-log.service.js';
+import { TemplatesErrors } from './templates.errors.js';
 
-const SEND_ERRORS = {
-  not_subscribed: [409, 'WECHAT_NOT_SUBSCRIBED', 'The user has no subscription left for this template'],
-  invalid_argument: [422, 'WECHAT_INVALID_ARGUMENT', 'WeChat rejected the message'],
-} as const satisfies Parameters<typeof toDomainError>[1];
+const SEND_ERRORS: WechatErrorMapping = {
+  not_subscribed: TemplatesErrors.WECHAT_NOT_SUBSCRIBED,
+  invalid_argument: TemplatesErrors.WECHAT_INVALID_ARGUMENT,
+};
 
 @Injectable()
 export class TemplatesService {
@@ -75,21 +77,21 @@ export class TemplatesService {
 
   private async resolveRecipient(principal: Principal, dto: SendTemplateDto): Promise<string> {
     if (dto.openid !== undefined && dto.userId !== undefined) {
-      throw new DomainError('AMBIGUOUS_RECIPIENT', 'Name the recipient by openid or by userId, not both', 400);
+      throw TemplatesErrors.AMBIGUOUS_RECIPIENT();
     }
     let openid = dto.openid;
     if (dto.userId !== undefined) {
       const user = await this.users.findById(dto.userId);
-      if (!user) throw new DomainError('USER_NOT_FOUND', `No user with id ${dto.userId}`, 404);
+      if (!user) throw UsersErrors.USER_NOT_FOUND({ params: { id: dto.userId } });
       openid = user.openId;
     }
     if (principal.kind === 'user') {
       if (openid !== undefined && openid !== principal.openid) {
-        throw new DomainError('RECIPIENT_FORBIDDEN', 'A user may only send messages to itself', 403);
+        throw TemplatesErrors.RECIPIENT_FORBIDDEN();
       }
       return principal.openid;
     }
-    if (openid === undefined) throw new DomainError('RECIPIENT_REQUIRED', 'A service must name the recipient (openid or userId)', 400);
+    if (openid === undefined) throw TemplatesErrors.RECIPIENT_REQUIRED();
     return openid;
   }
 

@@ -1,9 +1,13 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { DomainError } from '../common/errors/domain.error.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
-import type { Principal } from '../common/principal.js';
+import { UserOnly } from '../common/decorators/access.decorator.js';
+import type { UserPrincipal } from '../common/principal.js';
+import { AuthErrors } from '../auth/auth.errors.js';
+import { DatabaseErrors } from '../database/database.errors.js';
+import { StoreErrors } from '../redis/store.errors.js';
+import { UsersErrors } from './users.errors.js';
 import { UsersService } from './users.service.js';
 import { UserView } from './user.view.js';
 
@@ -13,17 +17,17 @@ import { UserView } from './user.view.js';
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
+  @UserOnly('Only a user session has a profile')
   @Get('me')
   @ApiOkResponse({ type: UserView })
   @ApiErrorResponses(
-    [401, 'AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID'],
-    [403, 'USER_SESSION_REQUIRED: a service token'],
-    [503, 'STORE_UNAVAILABLE / DATABASE_UNAVAILABLE'],
+    AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.USER_SESSION_REQUIRED,
+    StoreErrors.STORE_UNAVAILABLE, DatabaseErrors.DATABASE_UNAVAILABLE,
   )
-  async me(@CurrentPrincipal() principal: Principal): Promise<UserView> {
-    if (principal.kind !== 'user') throw new DomainError('USER_SESSION_REQUIRED', 'Only a user session has a profile', 403);
+  async me(@CurrentPrincipal() principal: UserPrincipal): Promise<UserView> {
     const user = await this.users.findById(principal.userId);
-    if (!user) throw new DomainError('USER_NOT_FOUND', 'The user of this session no longer exists', 404);
+    if (!user) throw UsersErrors.SESSION_USER_GONE();
     return UserView.of(user);
   }
 }

@@ -1,29 +1,29 @@
 import { Logger } from '@nestjs/common';
-import { DomainError } from '../common/errors/domain.error.js';
-import { type WechatError, type WechatErrorKind, WechatApiError } from './wechat.errors.js';
+import type { DomainError } from '../common/errors/domain.error.js';
+import type { CataloguedError } from '../common/errors/error-catalogue.js';
+import { type WechatError, type WechatErrorKind, WechatApiError, WechatErrors } from './wechat.errors.js';
 
-type Mapping = Partial<Record<WechatErrorKind | 'timeout' | 'network' | 'bad_response', [status: number, code: string, message: string]>>;
+export type WechatErrorMapping = Partial<Record<WechatErrorKind | 'timeout' | 'network' | 'bad_response', CataloguedError>>;
 
 // What every feature shares; a feature overrides the kinds that mean something else for it.
-const COMMON: Mapping = {
-  rate_limited: [429, 'WECHAT_RATE_LIMITED', 'WeChat rate limit reached, retry later'],
-  quota_exceeded: [429, 'WECHAT_QUOTA_EXCEEDED', 'WeChat daily quota reached'],
-  busy: [503, 'WECHAT_BUSY', 'WeChat is busy, retry later'],
-  timeout: [504, 'WECHAT_TIMEOUT', 'WeChat did not answer in time'],
-  network: [502, 'WECHAT_UNREACHABLE', 'WeChat could not be reached'],
-  bad_response: [502, 'WECHAT_BAD_RESPONSE', 'WeChat gave an unexpected answer'],
-  invalid_credentials: [502, 'WECHAT_MISCONFIGURED', 'The WeChat app credentials were refused'],
-  token_invalid: [502, 'WECHAT_TOKEN_REJECTED', 'WeChat refused the access token'],
-  token_expired: [502, 'WECHAT_TOKEN_REJECTED', 'WeChat refused the access token'],
+const COMMON: WechatErrorMapping = {
+  rate_limited: WechatErrors.WECHAT_RATE_LIMITED,
+  quota_exceeded: WechatErrors.WECHAT_QUOTA_EXCEEDED,
+  busy: WechatErrors.WECHAT_BUSY,
+  timeout: WechatErrors.WECHAT_TIMEOUT,
+  network: WechatErrors.WECHAT_UNREACHABLE,
+  bad_response: WechatErrors.WECHAT_BAD_RESPONSE,
+  invalid_credentials: WechatErrors.WECHAT_MISCONFIGURED,
+  token_invalid: WechatErrors.WECHAT_TOKEN_REJECTED,
+  token_expired: WechatErrors.WECHAT_TOKEN_REJECTED,
 };
-const FALLBACK: [number, string, string] = [502, 'WECHAT_ERROR', 'WeChat refused the request'];
 
 const logger = new Logger('WechatErrors');
 
 /** Turns a WeChat failure into the client-facing error; WeChat's errcode travels in the body. */
-export function toDomainError(error: WechatError, overrides: Mapping = {}): DomainError {
-  const [status, code, message] = overrides[error.kind] ?? COMMON[error.kind] ?? FALLBACK;
+export function toDomainError(error: WechatError, overrides: WechatErrorMapping = {}): DomainError {
+  const catalogued = overrides[error.kind] ?? COMMON[error.kind] ?? WechatErrors.WECHAT_ERROR;
   if (error.kind === 'invalid_credentials') logger.error(`WeChat refused our credentials: ${error.message}`);
   const details = error instanceof WechatApiError ? { errcode: error.errcode, errmsg: error.errmsg } : {};
-  return new DomainError(code, message, status, details, { cause: error });
+  return catalogued({ details, cause: error });
 }

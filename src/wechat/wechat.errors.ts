@@ -1,3 +1,5 @@
+import { defineErrors } from '../common/errors/error-catalogue.js';
+
 export type WechatErrorKind =
   | 'invalid_code'
   | 'code_used'
@@ -82,3 +84,16 @@ export type WechatError = WechatApiError | WechatTransportError;
 export function isWechatError(error: unknown): error is WechatError {
   return error instanceof WechatApiError || error instanceof WechatTransportError;
 }
+
+/** What a WeChat failure means to our clients, whatever the feature; a feature overrides the kinds that mean more to it. */
+export const WechatErrors = defineErrors('wechat', {
+  WECHAT_RATE_LIMITED: { status: 429, message: 'WeChat rate limit reached, retry later' },
+  WECHAT_QUOTA_EXCEEDED: { status: 429, message: 'WeChat daily quota reached' },
+  WECHAT_BUSY: { status: 503, message: 'WeChat is busy, retry later' },
+  WECHAT_TIMEOUT: { status: 504, message: 'WeChat did not answer in time' },
+  WECHAT_UNREACHABLE: { status: 502, message: 'WeChat could not be reached' },
+  WECHAT_BAD_RESPONSE: { status: 502, message: 'WeChat gave an unexpected answer' },
+  WECHAT_MISCONFIGURED: { status: 502, message: 'The WeChat app credentials were refused' },
+  WECHAT_TOKEN_REJECTED: { status: 502, message: 'WeChat refused the access token' },
+  WECHAT_ERROR: { status: 502, message: 'WeChat refused the request' },
+});

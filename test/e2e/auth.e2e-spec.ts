@@ -109,7 +109,9 @@ describe('login, session and guard', () => {
 
   it('authenticates a service token, which is not a user', async () => {
     const res = await request(t.url).get('/users/me').set('Authorization', `Bearer ${SERVICE_TOKEN}`).expect(403);
-    expect(res.body.code).toBe('USER_SESSION_REQUIRED');
+    expect(res.body).toEqual({ statusCode: 403, code: 'USER_SESSION_REQUIRED', message: 'Only a user session has a profile' });
+    const logout = await request(t.url).post('/auth/logout').set('Authorization', `Bearer ${SERVICE_TOKEN}`).expect(403);
+    expect(logout.body).toEqual({ statusCode: 403, code: 'USER_SESSION_REQUIRED', message: 'Only a user session can log out' });
   });
 });
 

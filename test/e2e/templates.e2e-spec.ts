@@ -484,7 +484,7 @@ describe('templates: sending and the delivery log', () => {
     it('refuses a user session with 403', async () => {
       const me = await login();
       const res = await request(t.url).get('/templates/messages').set('Authorization', me.token).query({ openid: me.openid }).expect(403);
-      expect(res.body).toMatchObject({ statusCode: 403, code: 'SERVICE_TOKEN_REQUIRED' });
+      expect(res.body).toEqual({ statusCode: 403, code: 'SERVICE_TOKEN_REQUIRED', message: 'Only internal services may read the delivery log' });
     });
 
     it('rejects a bad query with 400', async () => {

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiResponse } from '@nestjs/swagger';
+import type { CataloguedError } from './error-catalogue.js';
 
 export class ErrorBodyDto {
   @ApiProperty({ example: 401 }) statusCode!: number;
@@ -9,7 +10,16 @@ export class ErrorBodyDto {
   @ApiProperty({ required: false, description: "WeChat's errmsg, when WeChat refused the request" }) errmsg?: string;
 }
 
-/** Documents the error answers of a route: `[status, codes and when]` pairs, all with the one error body. */
-export function ApiErrorResponses(...responses: Array<[status: number, description: string]>) {
-  return applyDecorators(...responses.map(([status, description]) => ApiResponse({ status, description, type: ErrorBodyDto })));
+/** Documents the error answers of a route from the catalogue entries it may throw, one answer per status. */
+export function ApiErrorResponses(...errors: CataloguedError[]) {
+  const byStatus = new Map<number, string[]>();
+  for (const error of errors) {
+    const lines = byStatus.get(error.status) ?? [];
+    const line = `${error.code}: ${error.message}`;
+    if (!lines.includes(line)) lines.push(line);
+    byStatus.set(error.status, lines);
+  }
+  return applyDecorators(
+    ...[...byStatus].map(([status, lines]) => ApiResponse({ status, description: lines.join(' / '), type: ErrorBodyDto })),
+  );
 }

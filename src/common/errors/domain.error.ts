@@ -1,6 +1,7 @@
 /**
- * Base of every error the app means to show a client. Services throw these (never HttpException);
- * the global exception filter turns them into `{statusCode, code, message, ...details}`.
+ * Base of every error the app means to show a client. Services throw these (never HttpException),
+ * made from their module's catalogue (`*.errors.ts`, see error-catalogue.ts); the global exception
+ * filter turns them into `{statusCode, code, message, ...details}`.
  */
 export class DomainError extends Error {
   constructor(
@@ -12,11 +13,5 @@ export class DomainError extends Error {
   ) {
     super(message, options);
     this.name = new.target.name;
-  }
-}
-
-export class ServiceUnavailableError extends DomainError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(code, message, 503, {}, options);
   }
 }

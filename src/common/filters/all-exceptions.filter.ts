@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { DomainError } from '../errors/domain.error.js';
+import { HttpErrors } from '../errors/http.errors.js';
 
 export interface ErrorBody {
   statusCode: number;
@@ -10,20 +11,14 @@ export interface ErrorBody {
   [detail: string]: unknown;
 }
 
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  408: 'REQUEST_TIMEOUT',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  422: 'UNPROCESSABLE_ENTITY',
-  429: 'TOO_MANY_REQUESTS',
-  503: 'SERVICE_UNAVAILABLE',
-};
+// The framework's exceptions carry only a status; these are the codes they are answered with.
+const CODE_BY_STATUS: ReadonlyMap<number, string> = new Map(
+  [
+    HttpErrors.BAD_REQUEST, HttpErrors.UNAUTHORIZED, HttpErrors.FORBIDDEN, HttpErrors.NOT_FOUND, HttpErrors.METHOD_NOT_ALLOWED,
+    HttpErrors.REQUEST_TIMEOUT, HttpErrors.CONFLICT, HttpErrors.PAYLOAD_TOO_LARGE, HttpErrors.UNSUPPORTED_MEDIA_TYPE,
+    HttpErrors.UNPROCESSABLE_ENTITY, HttpErrors.TOO_MANY_REQUESTS, HttpErrors.SERVICE_UNAVAILABLE,
+  ].map((error) => [error.status, error.code]),
+);
 
 /**
  * The one place errors become HTTP: domain errors carry their own status and code, framework
@@ -62,30 +57,30 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId }, 'Unhandled error');
-    return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error', errorId };
+    return { statusCode: 500, code: HttpErrors.INTERNAL_ERROR.code, message: HttpErrors.INTERNAL_ERROR.message, errorId };
   }
 
   private fromHttpException(exception: HttpException): ErrorBody {
     const statusCode = exception.getStatus();
     const response = exception.getResponse();
     let message = exception.message;
-    let code = CODE_BY_STATUS[statusCode] ?? (statusCode >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR');
+    let code = CODE_BY_STATUS.get(statusCode) ?? (statusCode >= 500 ? HttpErrors.INTERNAL_ERROR : HttpErrors.HTTP_ERROR).code;
     if (typeof response === 'object' && response !== null) {
       const raw = (response as { message?: unknown }).message;
       if (Array.isArray(raw)) {
         message = raw.join('; ');
-        code = 'VALIDATION_FAILED';
+        code = HttpErrors.VALIDATION_FAILED.code;
       } else if (typeof raw === 'string') {
         message = raw;
       }
     }
-    if (statusCode === 400 && code !== 'VALIDATION_FAILED' && this.isJsonSyntaxError(exception)) {
-      code = 'INVALID_JSON';
-      message = 'Request body is not valid JSON';
+    if (statusCode === 400 && code !== HttpErrors.VALIDATION_FAILED.code && this.isJsonSyntaxError(exception)) {
+      code = HttpErrors.INVALID_JSON.code;
+      message = HttpErrors.INVALID_JSON.message;
     }
     if (statusCode >= 500) {
       this.logger.error({ err: exception }, 'HTTP 5xx');
-      message = statusCode === 500 ? 'Internal server error' : message;
+      message = statusCode === 500 ? HttpErrors.INTERNAL_ERROR.message : message;
     }
     return { statusCode, code, message };
   }
