@@ -43,6 +43,7 @@ describe('SIGTERM under load (the built app in its own process)', () => {
     // Keep-alive connections that are idle at SIGTERM must not hold the process open.
     await Promise.all(Array.from({ length: 5 }, () => fetch(`${base}/health`).then((r) => r.text())));
     fake.setLatency(700);
+    fake.resetCalls();
     const inFlight = Array.from({ length: 20 }, () =>
       fetch(`${base}/auth/login`, {
         method: 'POST',
@@ -53,7 +54,8 @@ describe('SIGTERM under load (the built app in its own process)', () => {
         (error: Error) => ({ status: 0, body: String(error.cause ?? error) }),
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // SIGTERM only once every login is inside the app, held by the fake's latency.
+    await waitFor(async () => fake.calls('jscode2session') === 20, 'the 20 logins reaching WeChat', 10_000);
     const signalledAt = Date.now();
     child.kill('SIGTERM');
 
@@ -61,7 +63,7 @@ describe('SIGTERM under load (the built app in its own process)', () => {
     const code = await exited;
     fake.setLatency(0);
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
-    expect(results.every((r) => typeof (r.body as { token?: unknown }).token === "string")).toBe(true);
+    expect(results.filter((r) => typeof (r.body as { token?: unknown }).token !== 'string')).toEqual([]);
     expect(code).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     expect(stderr).toBe('');
