@@ -16,7 +16,7 @@ class EnvironmentVariables {
 
   /** Who may set X-Forwarded-For (the client IP the login throttle counts): nobody by default. */
   @Transform(emptyToUndefined)
-  @Matches(/^(false|true|\d{1,2}|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/, {
+  @Matches(/^(false|true|\d{1,2}|[0-9a-fA-F:./]+(\s*,\s*[0-9a-fA-F:./]+)*)$/, {
     message: 'TRUST_PROXY must be false, true, a hop count, or a comma list of proxy addresses/CIDRs',
   })
   TRUST_PROXY = 'false';

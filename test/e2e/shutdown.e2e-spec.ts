@@ -51,7 +51,7 @@ describe('SIGTERM under load (the built app in its own process)', () => {
         body: JSON.stringify({ code: fake.issueLoginCode(uniqueOpenid()) }),
       }).then(
         async (res) => ({ status: res.status, body: await res.json() }),
-        (error: Error) => ({ status: 0, body: String(error.cause ?? error) }),
+        (error: Error) => ({ status: 0, body: String((error.cause as Error | undefined) ?? error) }),
       ),
     );
     // SIGTERM only once every login is inside the app, held by the fake's latency.

@@ -29,9 +29,9 @@ export function captureOutput(): OutputCapture {
     ((chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown): boolean => {
       chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
-      if (typeof done === 'function') process.nextTick(done as () => void);
+      if (typeof done === 'function') process.nextTick(done);
       return true;
-    }) as Write;
+    });
 
   process.stdout.write = recorder();
   process.stderr.write = recorder();

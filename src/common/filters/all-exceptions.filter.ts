@@ -32,7 +32,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const { httpAdapter } = this.adapterHost;
-    const response = host.switchToHttp().getResponse();
+    const response = host.switchToHttp().getResponse<unknown>();
     const passthrough = this.terminusBody(exception);
     if (passthrough) {
       httpAdapter.reply(response, passthrough, HttpStatus.SERVICE_UNAVAILABLE);

@@ -25,7 +25,7 @@ export class UserTable1764000000000 implements MigrationInterface {
     await queryRunner.query(
       'DELETE duplicate FROM `user` duplicate JOIN `user` kept ON kept.`open_id` = duplicate.`open_id` AND kept.`id` < duplicate.`id`',
     );
-    const legacyIndex = await queryRunner.query("SHOW INDEX FROM `user` WHERE Key_name = 'idx_oid'");
+    const legacyIndex = (await queryRunner.query("SHOW INDEX FROM `user` WHERE Key_name = 'idx_oid'")) as unknown[];
     const changes = [
       'ADD COLUMN `union_id` varchar(64) NULL AFTER `open_id`',
       ...(legacyIndex.length > 0 ? ['DROP INDEX `idx_oid`'] : []),

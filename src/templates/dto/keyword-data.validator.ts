@@ -11,7 +11,7 @@ const MAX_VALUE_LENGTH = 1000;
  */
 export function describeKeywordDataProblem(data: unknown, legacy: boolean): string | null {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'data must be an object of {"<key>": {"value": string}}';
-  const entries = Object.entries(data);
+  const entries = Object.entries(data as Record<string, unknown>);
   if (entries.length === 0) return 'data must have at least one key';
   if (entries.length > MAX_KEYS) return `data has more than ${MAX_KEYS} keys`;
   for (const [key, entry] of entries) {
