@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { validateEnvironment } from './src/config/env.validation.js';
+import { loadConfig } from './src/config/environment.js';
 import { buildDataSourceOptions } from './src/database/data-source-options.js';
 
-/** DataSource for the TypeORM migration CLI (`npm run migration:run`); reads DATABASE_URL. */
-export default new DataSource(buildDataSourceOptions(validateEnvironment(process.env).database));
+/** DataSource for the TypeORM migration CLI (`npm run migration:run`); reads DATABASE_URL (and `.env`) like the app. */
+export default new DataSource(buildDataSourceOptions(loadConfig().database));

@@ -1,12 +1,10 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { closeOnSignals, createApp } from './bootstrap.js';
-import { ConfigValidationError, validateEnvironment } from './config/env.validation.js';
-
-if (existsSync('.env')) process.loadEnvFile('.env');
+import { ConfigValidationError } from './config/env.validation.js';
+import { loadConfig } from './config/environment.js';
 
 try {
-  const config = validateEnvironment(process.env);
+  const config = loadConfig();
   const app = await createApp(config);
   closeOnSignals(app);
   await app.listen(config.http.port, '0.0.0.0');

@@ -1,4 +1,8 @@
-import { ConfigValidationError, validateEnvironment } from './env.validation.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readEnvironment } from './environment.js';
+import { ConfigValidationError, KNOWN_VARIABLES, validateEnvironment } from './env.validation.js';
 
 describe('validateEnvironment', () => {
   it('applies every default of the contract to an empty environment', () => {
@@ -68,5 +72,31 @@ describe('validateEnvironment', () => {
     const message = (error as Error).message;
     expect(message).toContain(variable);
     expect(message).not.toContain('\n');
+  });
+});
+
+describe('the variables the app knows', () => {
+  it('are exactly the ones the README configuration table documents', () => {
+    const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+    const section = readme.split(/^## /m).find((part) => part.startsWith('Configuration\n')) ?? '';
+    const documented = section
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...line.split('|')[1].matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]));
+    expect([...documented].sort()).toEqual([...KNOWN_VARIABLES].sort());
+  });
+
+  it('does not validate variables it does not use', () => {
+    expect(() => validateEnvironment({ NODE_ENV: '', UNRELATED: 'anything', PATH: '' })).not.toThrow();
+  });
+});
+
+describe('readEnvironment', () => {
+  it('reads .env under the process environment, which wins', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'env-')), '.env');
+    writeFileSync(file, 'PORT=4000\nLOG_LEVEL=debug\n');
+    const env = readEnvironment({ LOG_LEVEL: 'warn' }, file);
+    expect(validateEnvironment(env)).toMatchObject({ http: { port: 4000 }, log: { level: 'warn' } });
+    expect(readEnvironment({ PORT: '1' }, join(tmpdir(), 'no-such-dir', '.env'))).toEqual({ PORT: '1' });
   });
 });

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import type { AppConfig } from './app-config.js';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -64,9 +64,6 @@ class EnvironmentVariables {
 
   @Transform(emptyToUndefined) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
-
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
-  NODE_ENV?: string;
 }
 
 export class ConfigValidationError extends Error {
@@ -112,13 +109,14 @@ export function validateEnvironment(raw: Record<string, string | undefined>): Ap
   };
 }
 
-const KNOWN_KEYS = Object.keys(new EnvironmentVariables()).concat([
-  'DATABASE_URL', 'REDIS_URL', 'WECHAT_APP_ID', 'WECHAT_APP_SECRET', 'SERVICE_TOKENS', 'NODE_ENV',
-]);
+/** Every variable the app reads: derived from the schema above, so a new variable is one new property. */
+export const KNOWN_VARIABLES: readonly string[] = [
+  ...new Set(getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false).map((m) => m.propertyName)),
+];
 
 function pickKnown(raw: Record<string, string | undefined>): Record<string, string> {
   const picked: Record<string, string> = {};
-  for (const key of KNOWN_KEYS) {
+  for (const key of KNOWN_VARIABLES) {
     const value = raw[key];
     if (value !== undefined) picked[key] = value;
   }

@@ -1,16 +1,17 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { ConfigValidationError, validateEnvironment } from '../config/env.validation.js';
+import { ConfigValidationError } from '../config/env.validation.js';
+import { loadConfig } from '../config/environment.js';
 import { buildDataSourceOptions } from './data-source-options.js';
 
 /**
  * `node dist/database/migrate.js [run|revert]`: the migrations without the TypeORM CLI and tsx,
- * for the runtime image (npm ci --omit=dev). Reads DATABASE_URL like the app.
+ * for the runtime image (npm ci --omit=dev). Reads DATABASE_URL (and `.env`) like the app.
  */
 const action = process.argv[2] ?? 'run';
 try {
   if (action !== 'run' && action !== 'revert') throw new ConfigValidationError(`Unknown action "${action}": use run or revert`);
-  const database = validateEnvironment(process.env).database;
+  const database = loadConfig().database;
   if (database.type !== 'mysql') {
     console.log('SQLite: the app creates its schema itself; nothing to migrate.');
     process.exit(0);
