@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
-import { UsersService } from '../users/users.service.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { WechatClient, type Code2SessionResult } from '../wechat/wechat.client.js';
 import { isWechatError } from '../wechat/wechat.errors.js';
 import { toDomainError, type WechatErrorMapping } from '../wechat/wechat-error.mapping.js';
@@ -24,7 +24,7 @@ const LOGIN_ERRORS: WechatErrorMapping = {
 export class AuthService {
   constructor(
     private readonly wechat: WechatClient,
-    private readonly users: UsersService,
+    private readonly users: UsersRepository,
     private readonly sessions: SessionStore,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
   ) {}

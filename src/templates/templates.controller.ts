@@ -11,7 +11,6 @@ import { WechatErrors } from '../wechat/wechat.errors.js';
 import type { Principal } from '../common/principal.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { SendTemplateDto, SendTemplateResponseDto } from './dto/send-template.dto.js';
-import { MessageLogService } from './message-log.service.js';
 import { TemplatesErrors } from './templates.errors.js';
 import { TemplatesService } from './templates.service.js';
 
@@ -19,10 +18,7 @@ import { TemplatesService } from './templates.service.js';
 @ApiBearerAuth()
 @Controller('templates')
 export class TemplatesController {
-  constructor(
-    private readonly templates: TemplatesService,
-    private readonly logs: MessageLogService,
-  ) {}
+  constructor(private readonly templates: TemplatesService) {}
 
   @Post('send')
   @HttpCode(200)
@@ -56,6 +52,6 @@ export class TemplatesController {
   @ApiOkResponse({ description: 'Delivery log, newest first: {items, nextCursor}' })
   @ApiErrorResponses(HttpErrors.VALIDATION_FAILED, AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.SERVICE_TOKEN_REQUIRED)
   messages(@Query() query: ListMessagesQuery) {
-    return this.logs.list(query);
+    return this.templates.listMessages(query);
   }
 }

@@ -4,13 +4,13 @@ import { UsersModule } from '../users/users.module.js';
 import { WechatModule } from '../wechat/wechat.module.js';
 import { IdempotencyStore } from './idempotency.store.js';
 import { MessageLog } from './message-log.entity.js';
-import { MessageLogService } from './message-log.service.js';
+import { MessageLogRepository } from './message-log.repository.js';
 import { TemplatesController } from './templates.controller.js';
 import { TemplatesService } from './templates.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([MessageLog]), UsersModule, WechatModule],
   controllers: [TemplatesController],
-  providers: [TemplatesService, MessageLogService, IdempotencyStore],
+  providers: [TemplatesService, MessageLogRepository, IdempotencyStore],
 })
 export class TemplatesModule {}

@@ -3,15 +3,18 @@ import { ConfigService } from '@nestjs/config';
 import { DomainError } from '../common/errors/domain.error.js';
 import { type Principal, principalLabel } from '../common/principal.js';
 import type { AppConfig } from '../config/app-config.js';
-import { UsersService } from '../users/users.service.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { AccessTokenService } from '../wechat/access-token.service.js';
 import { WechatClient, type Msgid } from '../wechat/wechat.client.js';
 import { isWechatError, WechatApiError, type WechatError } from '../wechat/wechat.errors.js';
 import { toDomainError, type WechatErrorMapping } from '../wechat/wechat-error.mapping.js';
 import { UsersErrors } from '../users/users.errors.js';
+import type { ListMessagesQuery } from './dto/list-messages.query.js';
 import type { SendTemplateDto } from './dto/send-template.dto.js';
 import { IdempotencyStore } from './idempotency.store.js';
-import { MessageLogService } from './message-log.service.js';
+import type { MessageLog } from './message-log.entity.js';
+import { MessageLogRepository } from './message-log.repository.js';
+import { type MessageLogItem, toMessageLogItem } from './message-log.view.js';
 import { TemplatesErrors } from './templates.errors.js';
 
 const SEND_ERRORS: WechatErrorMapping = {
@@ -27,8 +30,8 @@ export class TemplatesService {
   constructor(
     private readonly client: WechatClient,
     private readonly accessTokens: AccessTokenService,
-    private readonly users: UsersService,
-    private readonly logs: MessageLogService,
+    private readonly users: UsersRepository,
+    private readonly logs: MessageLogRepository,
     private readonly idempotency: IdempotencyStore,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -75,6 +78,17 @@ export class TemplatesService {
     });
   }
 
+  async listMessages(query: ListMessagesQuery): Promise<{ items: MessageLogItem[]; nextCursor: string | null }> {
+    const limit = query.limit ?? 20;
+    // One row more than the page tells whether there is a next page.
+    const rows = await this.logs.findNewestFirst({ ...query, beforeId: query.cursor }, limit + 1);
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(toMessageLogItem),
+      nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null,
+    };
+  }
+
   private async resolveRecipient(principal: Principal, dto: SendTemplateDto): Promise<string> {
     if (dto.openid !== undefined && dto.userId !== undefined) {
       throw TemplatesErrors.AMBIGUOUS_RECIPIENT();
@@ -111,12 +125,24 @@ export class TemplatesService {
               lang: dto.lang,
             }),
       );
-      await this.logs.record({ ...base, status: 'sent', errcode: 0, errmsg: 'ok', msgid: msgid === null ? null : String(msgid) });
+      await this.record({ ...base, status: 'sent', errcode: 0, errmsg: 'ok', msgid: msgid === null ? null : String(msgid) });
       return { msgid };
     } catch (error) {
       if (!isWechatError(error)) throw error;
-      await this.logs.record({ ...base, status: 'failed', ...failureOf(error), msgid: null });
+      await this.record({ ...base, status: 'failed', ...failureOf(error), msgid: null });
       throw toDomainError(error, SEND_ERRORS);
+    }
+  }
+
+  /**
+   * Records one attempt. The message has already gone to WeChat, so a failing insert must not turn
+   * the request into an error the client would retry (and send twice): it is logged instead.
+   */
+  private async record(entry: Omit<MessageLog, 'id' | 'createdAt'>): Promise<void> {
+    try {
+      await this.logs.insert(entry, new Date());
+    } catch (error) {
+      this.logger.error({ err: error, openid: entry.openId, templateId: entry.templateId }, 'Could not write message_log');
     }
   }
 }

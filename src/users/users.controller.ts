@@ -8,14 +8,14 @@ import { AuthErrors } from '../auth/auth.errors.js';
 import { DatabaseErrors } from '../database/database.errors.js';
 import { StoreErrors } from '../redis/store.errors.js';
 import { UsersErrors } from './users.errors.js';
-import { UsersService } from './users.service.js';
+import { UsersRepository } from './users.repository.js';
 import { UserView } from './user.view.js';
 
 @ApiTags('users')
 @ApiBearerAuth()
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(private readonly users: UsersRepository) {}
 
   @UserOnly('Only a user session has a profile')
   @Get('me')

@@ -553,7 +553,7 @@ describe('templates: sending and the delivery log', () => {
         expect((await log({ openid: me.openid, status: 'failed' })).items.map((r) => r.id)).toEqual([rows[0].id, rows[1].id]);
       });
 
-      // On SQLite this needs created_at stamped with milliseconds by the app (MessageLogService.record).
+      // On SQLite this needs created_at stamped with milliseconds by the app (TemplatesService.record).
       it('filters by since (inclusive) and until (exclusive)', async () => {
         const ids = (page: LogPage) => page.items.map((r) => r.id);
         expect(ids(await log({ openid: me.openid, since: before }))).toEqual(rows.map((r) => r.id));

@@ -32,8 +32,9 @@ interface UserRow {
   updated_at: number | string | null;
 }
 
+/** The `user` table. */
 @Injectable()
-export class UsersService {
+export class UsersRepository {
   private readonly dialect: 'mysql' | 'sqlite';
 
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {

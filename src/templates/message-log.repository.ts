@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { withDatabase } from '../database/database-unavailable.js';
+import { MessageLog } from './message-log.entity.js';
+
+const INSERT_SQL =
+  'INSERT INTO `message_log` (open_id, template_id, page, kind, status, errcode, errmsg, msgid, requested_by, created_at) ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** 'YYYY-MM-DD HH:MM:SS.SSS' in UTC: what TypeORM binds for a Date on both drivers, so since/until compare alike. */
+function toSqlTimestamp(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+export interface MessageLogFilter {
+  openid?: string;
+  status?: MessageLog['status'];
+  since?: string;
+  until?: string;
+  /** Only rows with a smaller id (the previous page's last). */
+  beforeId?: string;
+}
+
+/** The `message_log` table. */
+@Injectable()
+export class MessageLogRepository {
+  constructor(@InjectRepository(MessageLog) private readonly logs: Repository<MessageLog>) {}
+
+  insert(entry: Omit<MessageLog, 'id' | 'createdAt'>, createdAt: Date): Promise<void> {
+    return withDatabase(async () => {
+      // Fixed SQL on this hot path (every send); created_at is stamped by the app, not by the column
+      // default: SQLite's datetime('now') has no milliseconds and compares wrongly against
+      // since/until, and MySQL's default follows the session time zone.
+      await this.logs.query(INSERT_SQL, [
+        entry.openId, entry.templateId, entry.page, entry.kind, entry.status, entry.errcode, entry.errmsg,
+        entry.msgid, entry.requestedBy, toSqlTimestamp(createdAt),
+      ]);
+    });
+  }
+
+  /** Up to `limit` rows matching `filter`, newest (highest id) first. */
+  findNewestFirst(filter: MessageLogFilter, limit: number): Promise<MessageLog[]> {
+    return withDatabase(() => {
+      const builder = this.logs.createQueryBuilder('log').orderBy('log.id', 'DESC').take(limit);
+      if (filter.openid) builder.andWhere('log.openId = :openid', { openid: filter.openid });
+      if (filter.status) builder.andWhere('log.status = :status', { status: filter.status });
+      if (filter.since) builder.andWhere('log.createdAt >= :since', { since: new Date(filter.since) });
+      if (filter.until) builder.andWhere('log.createdAt < :until', { until: new Date(filter.until) });
+      if (filter.beforeId) builder.andWhere('log.id < :cursor', { cursor: filter.beforeId });
+      return builder.getMany();
+    });
+  }
+}

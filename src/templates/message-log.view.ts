@@ -1,0 +1,32 @@
+import type { MessageLog } from './message-log.entity.js';
+
+/** One delivery-log item as `GET /templates/messages` answers it. */
+export interface MessageLogItem {
+  id: string;
+  openid: string;
+  templateId: string;
+  page: string | null;
+  kind: MessageLog['kind'];
+  status: MessageLog['status'];
+  errcode: number | null;
+  errmsg: string | null;
+  msgid: string | null;
+  requestedBy: string;
+  createdAt: string;
+}
+
+export function toMessageLogItem(row: MessageLog): MessageLogItem {
+  return {
+    id: String(row.id),
+    openid: row.openId,
+    templateId: row.templateId,
+    page: row.page,
+    kind: row.kind,
+    status: row.status,
+    errcode: row.errcode,
+    errmsg: row.errmsg,
+    msgid: row.msgid,
+    requestedBy: row.requestedBy,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
+}
