@@ -15,13 +15,23 @@ describe('GET /health', () => {
     expect(res.body.status).toBe('ok');
     expect(res.body.info.database).toMatchObject({ status: 'up' });
     expect(res.body.info.redis).toEqual({ status: 'up', kind: usesRedis ? 'redis' : 'memory' });
-    expect(res.body.info.wechatAccessToken).toMatchObject({ status: 'up', present: expect.any(Boolean) });
+    // Nothing has asked for a token yet: the app fetches one on first use, never at start.
+    expect(res.body.info.wechatAccessToken).toEqual({ status: 'up', present: false, expiresInSeconds: null, lastRefreshAt: null, lastError: null });
   });
 
   it('reports the access token state once one was fetched, never the token itself', async () => {
+    const asked = Date.now();
     await t.app.get(AccessTokenService).get();
+    const fetchedBy = Date.now();
     const res = await request(t.url).get('/health').expect(200);
-    expect(res.body.info.wechatAccessToken).toMatchObject({ status: 'up', present: true, expiresInSeconds: expect.any(Number) });
+    const answeredBy = Date.now();
+    // A fresh token has 7200 s; /health rounds what is left at the instant it reads the store.
+    const state = res.body.info.wechatAccessToken;
+    expect(state).toMatchObject({ status: 'up', present: true, lastError: null });
+    expect(state.expiresInSeconds).toBeLessThanOrEqual(7200);
+    expect(state.expiresInSeconds).toBeGreaterThanOrEqual(Math.round(7200 - (answeredBy - asked) / 1000));
+    expect(Date.parse(state.lastRefreshAt)).toBeGreaterThanOrEqual(asked);
+    expect(Date.parse(state.lastRefreshAt)).toBeLessThanOrEqual(fetchedBy);
     const tokens = t.fake.currentTokens();
     expect(tokens.length).toBeGreaterThan(0);
     for (const token of tokens) expect(JSON.stringify(res.body)).not.toContain(token);

@@ -30,7 +30,7 @@ describeWithServices({ mysql: true, redis: true }, 'sessions and users shared by
     const tokens = new Set(responses.map((r) => r.body.token));
     expect(tokens.size).toBe(50);
     const checks = await Promise.all([...tokens].map((token, i) => request(i % 2 ? b.url : a.url).get('/users/me').set('Authorization', token)));
-    expect(checks.every((r) => r.status === 200 && r.body.openid === openid)).toBe(true);
+    expect(checks.map((r) => [r.status, r.body.openid])).toEqual(checks.map(() => [200, openid]));
   });
 
   it('does not spend AUTO_INCREMENT values on repeat logins, and keeps or updates the unionid', async () => {
