@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { checkKeywordValue } from '../wechat/subscribe-keyword.rules.js';
 import { Rejection } from './fake-wechat.errors.js';
+import { keywordValueAccepted } from './fake-wechat.keyword-rules.js';
 import { isObject, type JsonObject } from './fake-wechat.request.js';
 
 export interface ReceivedMessage {
@@ -155,7 +155,7 @@ export class FakeMessageDesk {
       if (
         typeof value !== 'string' ||
         (allowed !== null && !allowed.has(key)) ||
-        (typed && checkKeywordValue(key, value) !== null)
+        (typed && !keywordValueAccepted(key, value))
       ) {
         throw new Rejection(47003, `argument invalid! data.${key}.value invalid`);
       }

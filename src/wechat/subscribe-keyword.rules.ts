@@ -20,8 +20,10 @@ const DATE =
 const TIME = '(?:[01]?\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d)?';
 
 const range = (point: string): RegExp => new RegExp(`^${point}(?: ?~ ?${point})?$`, 'u');
-const TIME_VALUE = range(`(?:${DATE} ?)?${TIME}`);
-const DATE_VALUE = range(`${DATE}(?: ?${TIME})?`);
+// One space between a date and its time, as in WeChat's example (2019年10月1日 15:01): without it
+// `2019-10-0115:01` would pass, a day and an hour run together.
+const TIME_VALUE = range(`(?:${DATE} )?${TIME}`);
+const DATE_VALUE = range(`${DATE}(?: ${TIME})?`);
 
 const NAME_CHARS = new RegExp(`^[${HAN}A-Za-z${SYMBOL} ]+$`, 'u');
 const HAS_HAN = new RegExp(`[${HAN}]`, 'u');
