@@ -6,9 +6,10 @@ import { MessageLog } from '../templates/message-log.entity.js';
 import { User } from '../users/user.entity.js';
 import { UserTable1764000000000 } from './migrations/1764000000000-user-table.js';
 import { MessageLogTable1764000000001 } from './migrations/1764000000001-message-log-table.js';
+import { UserProfileColumns1764000000200 } from './migrations/1764000000200-user-profile-columns.js';
 
 export const ENTITIES = [User, MessageLog];
-export const MIGRATIONS = [UserTable1764000000000, MessageLogTable1764000000001];
+export const MIGRATIONS = [UserTable1764000000000, MessageLogTable1764000000001, UserProfileColumns1764000000200];
 
 /**
  * One description of the database for the app and the migration CLI (ormconfig.ts).

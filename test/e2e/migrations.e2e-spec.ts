@@ -34,13 +34,17 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
     try {
       await withDataSource(db.url, async (ds) => {
         const applied = await ds.runMigrations();
-        expect(applied.map((m) => m.name)).toEqual(['UserTable1764000000000', 'MessageLogTable1764000000001']);
+        expect(applied.map((m) => m.name)).toEqual(['UserTable1764000000000', 'MessageLogTable1764000000001', 'UserProfileColumns1764000000200']);
         const unique = (await indexesOf(ds, 'user')).find((i) => i.Key_name === 'uq_user_open_id');
         expect(unique).toMatchObject({ Non_unique: 0, Column_name: 'open_id' });
         const columns = (await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field);
-        expect(columns).toEqual(['id', 'open_id', 'union_id', 'created_at', 'updated_at']);
+        expect(columns).toEqual([
+          'id', 'open_id', 'union_id', 'nickname', 'avatar_url', 'phone_number', 'pure_phone_number', 'country_code', 'created_at', 'updated_at',
+        ]);
         await expect(ds.query("INSERT INTO `user` (open_id) VALUES ('dup'), ('dup')")).rejects.toThrow(/Duplicate/);
 
+        await ds.undoLastMigration();
+        expect((await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field)).toEqual(['id', 'open_id', 'union_id', 'created_at', 'updated_at']);
         await ds.undoLastMigration();
         expect(await ds.query("SHOW TABLES LIKE 'message_log'")).toHaveLength(0);
         await ds.undoLastMigration();
@@ -76,6 +80,7 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
         expect(indexes.find((i) => i.Key_name === 'idx_oid')).toBeUndefined();
         await ds.undoLastMigration();
         await ds.undoLastMigration();
+        await ds.undoLastMigration();
         expect(Number((await ds.query('SELECT COUNT(*) AS n FROM `user`'))[0].n)).toBe(4);
       });
     } finally {
@@ -90,16 +95,59 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
       const up = await run('npm', ['run', '--silent', 'migration:run'], { env, timeout: 60_000 });
       expect(up.stdout).toMatch(/UserTable1764000000000 has been executed successfully/);
       const down = await run('npm', ['run', '--silent', 'migration:revert'], { env, timeout: 60_000 });
-      expect(down.stdout).toMatch(/MessageLogTable1764000000001 has been reverted successfully/);
+      expect(down.stdout).toMatch(/UserProfileColumns1764000000200 has been reverted successfully/);
       await withDataSource(db.url, async (ds) => {
-        expect(await ds.query("SHOW TABLES LIKE 'message_log'")).toHaveLength(0);
-        expect(await ds.query("SHOW TABLES LIKE 'user'")).toHaveLength(1);
+        expect(await ds.query("SHOW COLUMNS FROM `user` LIKE 'phone_number'")).toHaveLength(0);
+        expect(await ds.query("SHOW TABLES LIKE 'message_log'")).toHaveLength(1);
       });
       // The runtime image's way, without the CLI: src/database/migrate.ts (dist/database/migrate.js).
       const again = await run('node', ['--import', 'tsx', 'src/database/migrate.ts', 'run'], { env, timeout: 60_000 });
-      expect(again.stdout).toContain('Applied: MessageLogTable1764000000001');
+      expect(again.stdout).toContain('Applied: UserProfileColumns1764000000200');
       const none = await run('node', ['--import', 'tsx', 'src/database/migrate.ts', 'run'], { env, timeout: 60_000 });
       expect(none.stdout).toContain('No pending migrations.');
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('add the profile and phone columns to a table that has users, and revert keeping every user', async () => {
+    const db = await createScratchDatabase('mig_profile');
+    try {
+      await withDataSource(db.url, async (ds) => {
+        const migrations = ds.migrations.map((m) => m.name);
+        const profile = migrations.indexOf('UserProfileColumns1764000000200');
+        expect(profile).toBeGreaterThan(-1);
+        // Everything before the profile migration, then users in the table, then the profile migration.
+        await ds.runMigrations();
+        for (let i = migrations.length - 1; i >= profile; i -= 1) await ds.undoLastMigration();
+        await ds.query("INSERT INTO `user` (open_id, union_id, created_at) VALUES ('oA', 'uA', '2020-01-01 00:00:00'), ('oB', NULL, '2020-01-02 00:00:00')");
+
+        await ds.runMigrations();
+        const rows = await ds.query('SELECT open_id, union_id, nickname, avatar_url, phone_number, pure_phone_number, country_code, created_at FROM `user` ORDER BY id');
+        expect(rows.map((r: Record<string, unknown>) => [r.open_id, r.union_id, r.nickname, r.avatar_url, r.phone_number, r.pure_phone_number, r.country_code])).toEqual([
+          ['oA', 'uA', null, null, null, null, null],
+          ['oB', null, null, null, null, null, null],
+        ]);
+        expect(new Date(rows[0].created_at).toISOString()).toBe('2020-01-01T00:00:00.000Z');
+        // Emoji are 4-byte utf8mb4 and count as one of the 64 characters; 1024-character avatar URLs fit.
+        const nickname = '😀'.repeat(64);
+        const avatar = `https://example.com/${'a'.repeat(1004)}`;
+        await ds.query('UPDATE `user` SET nickname = ?, avatar_url = ?, phone_number = ?, pure_phone_number = ?, country_code = ? WHERE open_id = ?', [
+          nickname, avatar, '+1 4155550100', '4155550100', '1', 'oA',
+        ]);
+        const [stored] = await ds.query("SELECT nickname, avatar_url, phone_number FROM `user` WHERE open_id = 'oA'");
+        expect(stored).toEqual({ nickname, avatar_url: avatar, phone_number: '+1 4155550100' });
+
+        await ds.undoLastMigration();
+        const columns = (await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field);
+        for (const gone of ['nickname', 'avatar_url', 'phone_number', 'pure_phone_number', 'country_code']) expect(columns).not.toContain(gone);
+        expect(columns).toEqual(expect.arrayContaining(['id', 'open_id', 'union_id', 'created_at', 'updated_at']));
+        const kept = await ds.query('SELECT open_id, union_id FROM `user` ORDER BY id');
+        expect(kept).toEqual([{ open_id: 'oA', union_id: 'uA' }, { open_id: 'oB', union_id: null }]);
+        // And up again over the same rows.
+        await ds.runMigrations();
+        expect(Number((await ds.query('SELECT COUNT(*) AS n FROM `user` WHERE nickname IS NULL'))[0].n)).toBe(2);
+      });
     } finally {
       await db.drop();
     }
