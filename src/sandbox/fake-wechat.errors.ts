@@ -27,6 +27,7 @@ const ERRMSG: Readonly<Record<number, string>> = {
   45011: 'api minute-quota reach limit  mustslower  retry next minute',
   47001: 'data format error',
   47003: 'argument invalid!',
+  87009: 'invalid signature',
 };
 
 /** Request id in the shape WeChat appends to every errmsg, e.g. `652d44d0-1d0af18b-5b069232`. */

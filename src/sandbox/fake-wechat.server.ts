@@ -6,8 +6,10 @@ import { FakeLoginCodes } from './fake-wechat.login.js';
 import { FakeMessageDesk, type ReceivedMessage } from './fake-wechat.messages.js';
 import { jsonBody, readBody, type JsonObject } from './fake-wechat.request.js';
 import { FakeTokenStore } from './fake-wechat.token-store.js';
+import { type FakePhone, FakeUserData } from './fake-wechat.user-data.js';
 
 export type { ReceivedMessage } from './fake-wechat.messages.js';
+export type { FakePhone } from './fake-wechat.user-data.js';
 
 export interface FakeWechatOptions {
   /** Default: 'wxfake' + 12 random hex chars. */
@@ -32,7 +34,14 @@ export interface FakeWechatOptions {
   now?: () => number;
 }
 
-export type FakeEndpoint = 'jscode2session' | 'token' | 'stable_token' | 'subscribe_send' | 'template_send';
+export type FakeEndpoint =
+  | 'jscode2session'
+  | 'token'
+  | 'stable_token'
+  | 'subscribe_send'
+  | 'template_send'
+  | 'getuserphonenumber'
+  | 'checksession';
 
 const ROUTES: ReadonlyMap<string, FakeEndpoint> = new Map([
   ['/sns/jscode2session', 'jscode2session'],
@@ -40,16 +49,19 @@ const ROUTES: ReadonlyMap<string, FakeEndpoint> = new Map([
   ['/cgi-bin/stable_token', 'stable_token'],
   ['/cgi-bin/message/subscribe/send', 'subscribe_send'],
   ['/cgi-bin/message/wxopen/template/send', 'template_send'],
+  ['/wxa/business/getuserphonenumber', 'getuserphonenumber'],
+  ['/wxa/checksession', 'checksession'],
 ]);
-const POST_ONLY: ReadonlySet<FakeEndpoint> = new Set(['stable_token', 'subscribe_send', 'template_send']);
+const POST_ONLY: ReadonlySet<FakeEndpoint> = new Set(['stable_token', 'subscribe_send', 'template_send', 'getuserphonenumber']);
 
 const JSON_TYPE = 'application/json; encoding=utf-8';
 // jscode2session sends JSON labelled text/plain (wechat-api.md §0); clients must parse it anyway.
 const CODE2SESSION_TYPE = 'text/plain';
 
 /**
- * A fake api.weixin.qq.com over plain HTTP, faithful to shared/wechat-api.md §0-5 and §10:
- * login codes, both access-token endpoints, subscribe and legacy template sends, plus fault injection.
+ * A fake api.weixin.qq.com over plain HTTP, faithful to shared/wechat-api.md §0-6 and §10:
+ * login codes, both access-token endpoints, subscribe and legacy template sends, phone numbers,
+ * checksession and encrypted user data, plus fault injection.
  */
 export class FakeWechatServer {
   readonly appId: string;
@@ -62,6 +74,7 @@ export class FakeWechatServer {
   private readonly tokens: FakeTokenStore;
   private readonly logins: FakeLoginCodes;
   private readonly desk: FakeMessageDesk;
+  private readonly userData: FakeUserData;
 
   private readonly callCounts = new Map<FakeEndpoint, number>();
   private readonly faults = new Map<FakeEndpoint, Array<{ errcode: number; remaining: number }>>();
@@ -89,6 +102,12 @@ export class FakeWechatServer {
       onUser: (openid) => this.desk.registerUser(openid),
     });
     this.messages = this.desk.messages;
+    this.userData = new FakeUserData({
+      now,
+      appId: this.appId,
+      sessionKey: (openid) => this.logins.sessionKey(openid),
+      acceptAnyCode: options.acceptAnyCode ?? false,
+    });
 
     this.server = createServer((req, res) => {
       this.handle(req, res).catch(() => req.socket.destroy());
@@ -129,6 +148,27 @@ export class FakeWechatServer {
   /** The session_key the user's latest code hands out. */
   sessionKey(openid: string): string | undefined {
     return this.logins.sessionKey(openid);
+  }
+
+  /**
+   * A single-use phone code (valid 300 s) as `<button open-type="getPhoneNumber">` gives the client;
+   * bound to `openid`: `getuserphonenumber` naming another openid gets 40029.
+   */
+  issuePhoneCode(openid: string, phone?: FakePhone): string {
+    return this.userData.issuePhoneCode(openid, phone);
+  }
+
+  /**
+   * `{encryptedData, iv}` as a wx API (getWeRunData, getShareInfo, …) gives the client: `payload` plus a
+   * watermark, encrypted with the user's current session_key. `appId`/`sessionKey` override for negative tests.
+   */
+  encryptUserData(openid: string, payload: Record<string, unknown>, overrides?: { appId?: string; sessionKey?: string }): { encryptedData: string; iv: string } {
+    return this.userData.encrypt(openid, payload, overrides);
+  }
+
+  /** The legacy `getPhoneNumber` `{encryptedData, iv}` for `openid`. */
+  encryptPhoneNumber(openid: string, phone?: FakePhone, overrides?: { appId?: string; sessionKey?: string }): { encryptedData: string; iv: string } {
+    return this.userData.encryptPhone(openid, phone, overrides);
   }
 
   registerUser(openid: string): void {
@@ -269,6 +309,12 @@ export class FakeWechatServer {
         const accessToken = this.requireToken(query);
         return this.desk.templateSend(jsonBody(req, raw), accessToken);
       }
+      case 'getuserphonenumber':
+        this.requireToken(query);
+        return this.userData.phoneNumber(jsonBody(req, raw));
+      case 'checksession':
+        this.requireToken(query);
+        return this.userData.checkSession(query);
     }
   }
 
