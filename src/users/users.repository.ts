@@ -6,16 +6,17 @@ import { User } from './user.entity.js';
 
 // The login and guarded-read hot paths use fixed SQL: TypeORM's query building costs more per
 // request than the query itself (see bench/results.md). Both dialects accept ? and backticks.
+const PROFILE_COLUMNS = 'nickname, avatar_url, phone_number, pure_phone_number, country_code';
 const SQL = {
   mysql: {
     // TIMESTAMP columns come back in the session time zone; epoch seconds do not depend on it.
-    columns: 'id, open_id, union_id, UNIX_TIMESTAMP(created_at) AS created_at, UNIX_TIMESTAMP(updated_at) AS updated_at',
+    columns: `id, open_id, union_id, ${PROFILE_COLUMNS}, UNIX_TIMESTAMP(created_at) AS created_at, UNIX_TIMESTAMP(updated_at) AS updated_at`,
     // Only after a SELECT found nobody: an upsert on every login would burn an AUTO_INCREMENT value
     // each time. A concurrent first login of the same openid makes this a no-op, not an error.
     insert: 'INSERT IGNORE INTO `user` (open_id, union_id) VALUES (?, ?)',
   },
   sqlite: {
-    columns: 'id, open_id, union_id, created_at, updated_at',
+    columns: `id, open_id, union_id, ${PROFILE_COLUMNS}, created_at, updated_at`,
     insert: 'INSERT INTO `user` (open_id, union_id) VALUES (?, ?) ON CONFLICT (open_id) DO NOTHING',
   },
 };
@@ -23,11 +24,31 @@ const SET_UNION_ID = {
   mysql: 'UPDATE `user` SET union_id = ? WHERE id = ?',
   sqlite: "UPDATE `user` SET union_id = ?, updated_at = datetime('now') WHERE id = ?",
 };
+// MySQL stamps updated_at itself (ON UPDATE CURRENT_TIMESTAMP); SQLite is told to.
+const TOUCH = { mysql: '', sqlite: ", updated_at = datetime('now')" };
+
+/** The profile fields a user may change, and their columns. */
+export interface ProfileChanges {
+  nickname?: string;
+  avatarUrl?: string | null;
+}
+const PROFILE_COLUMN: Record<keyof ProfileChanges, string> = { nickname: 'nickname', avatarUrl: 'avatar_url' };
+
+export interface PhoneNumber {
+  phoneNumber: string;
+  purePhoneNumber: string;
+  countryCode: string;
+}
 
 interface UserRow {
   id: number | string;
   open_id: string;
   union_id: string | null;
+  nickname: string | null;
+  avatar_url: string | null;
+  phone_number: string | null;
+  pure_phone_number: string | null;
+  country_code: string | null;
   created_at: number | string | null;
   updated_at: number | string | null;
 }
@@ -66,6 +87,42 @@ export class UsersRepository {
     return withDatabase(() => this.selectOne('id', id));
   }
 
+  findByOpenid(openid: string): Promise<User | null> {
+    return withDatabase(() => this.selectOne('open_id', openid));
+  }
+
+  /** Writes the given fields only; null when the user no longer exists. */
+  updateProfile(id: number, changes: ProfileChanges): Promise<User | null> {
+    const fields = (Object.keys(PROFILE_COLUMN) as Array<keyof ProfileChanges>).filter((field) => changes[field] !== undefined);
+    if (fields.length === 0) return this.findById(id);
+    const assignments = fields.map((field) => `${PROFILE_COLUMN[field]} = ?`).join(', ');
+    return this.updateAndRead(`UPDATE \`user\` SET ${assignments}${TOUCH[this.dialect]} WHERE id = ?`, [...fields.map((field) => changes[field] ?? null), id], id);
+  }
+
+  /** Stores the phone number WeChat gave for the user; null when the user no longer exists. */
+  setPhoneNumber(id: number, phone: PhoneNumber): Promise<User | null> {
+    return this.updateAndRead(
+      `UPDATE \`user\` SET phone_number = ?, pure_phone_number = ?, country_code = ?${TOUCH[this.dialect]} WHERE id = ?`,
+      [phone.phoneNumber, phone.purePhoneNumber, phone.countryCode, id],
+      id,
+    );
+  }
+
+  /** Deletes the row and with it every personal field. False when there was none. */
+  delete(id: number): Promise<boolean> {
+    return withDatabase(async () => {
+      const result: unknown = await this.users.query('DELETE FROM `user` WHERE id = ?', [id]);
+      return affectedRows(result) > 0;
+    });
+  }
+
+  private updateAndRead(sql: string, parameters: unknown[], id: number): Promise<User | null> {
+    return withDatabase(async () => {
+      await this.users.query(sql, parameters);
+      return this.selectOne('id', id);
+    });
+  }
+
   private async selectOne(column: 'id' | 'open_id', value: number | string): Promise<User | null> {
     const rows: UserRow[] = await this.users.query(`SELECT ${SQL[this.dialect].columns} FROM \`user\` WHERE ${column} = ?`, [value]);
     return rows.length > 0 ? toUser(rows[0]) : null;
@@ -77,6 +134,11 @@ function toUser(row: UserRow): User {
     id: Number(row.id),
     openId: row.open_id,
     unionId: row.union_id,
+    nickname: row.nickname ?? null,
+    avatarUrl: row.avatar_url ?? null,
+    phoneNumber: row.phone_number ?? null,
+    purePhoneNumber: row.pure_phone_number ?? null,
+    countryCode: row.country_code ?? null,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   });
@@ -87,4 +149,11 @@ function toDate(value: number | string | null): Date {
   if (value === null) return new Date(0);
   if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(value)) return new Date(Number(value) * 1000);
   return new Date(value.includes('T') ? value : `${value.replace(' ', 'T')}Z`);
+}
+
+/** mysql2 answers a DELETE with a ResultSetHeader; TypeORM's better-sqlite3 driver with `[rows, affected]` or rows. */
+function affectedRows(result: unknown): number {
+  if (Array.isArray(result) && typeof result[1] === 'number') return result[1];
+  const header = result as { affectedRows?: unknown; changes?: unknown };
+  return Number(header?.affectedRows ?? header?.changes ?? 0);
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { HttpService } from '@nestjs/axios';
@@ -39,6 +40,15 @@ export interface TemplateMessage {
   data: KeywordData;
 }
 
+/** `phone_info` of getuserphonenumber; `countryCode` normalised to its digits as a string. */
+export interface PhoneInfo {
+  phoneNumber: string;
+  purePhoneNumber: string;
+  countryCode: string;
+  /** `watermark.appid`, when WeChat sent one. */
+  watermarkAppId: string | null;
+}
+
 /** WeChat's msgid is an int64: a number when it fits a JS number exactly, else its digits as a string. */
 export type Msgid = number | string | null;
 
@@ -46,8 +56,8 @@ type WechatBody = Record<string, unknown> & { errcode?: number; errmsg?: string 
 
 /**
  * The only class that speaks HTTP to WeChat. Non-zero errcodes become WechatApiError, transport
- * failures WechatTransportError. Never logs the secret, a session_key or an access token: they sit
- * in URLs and bodies, so only endpoint names and errcodes are logged.
+ * failures WechatTransportError. Never logs the secret, a session_key, an access token or a phone
+ * number: they sit in URLs and bodies, so only endpoint names and errcodes are logged.
  */
 @Injectable()
 export class WechatClient {
@@ -134,6 +144,57 @@ export class WechatClient {
       },
     });
     return toMsgid(body.msgid);
+  }
+
+  /**
+   * getuserphonenumber (wechat-api.md §6a): the phone number behind a `getPhoneNumber` button code.
+   * `openid` lets WeChat refuse (40029) a code another user obtained. Never retried: the code is single use.
+   */
+  async getUserPhoneNumber(accessToken: string, code: string, openid: string): Promise<PhoneInfo> {
+    const body = await this.call('getuserphonenumber', {
+      method: 'POST',
+      url: '/wxa/business/getuserphonenumber',
+      params: { access_token: accessToken },
+      data: { code, openid },
+    });
+    const info = body.phone_info as Record<string, unknown> | undefined;
+    const countryCode = typeof info?.countryCode === 'number' ? String(info.countryCode) : info?.countryCode;
+    if (
+      typeof info?.phoneNumber !== 'string' ||
+      typeof info.purePhoneNumber !== 'string' ||
+      typeof countryCode !== 'string' ||
+      !/^\d{1,8}$/.test(countryCode)
+    ) {
+      throw new WechatTransportError('getuserphonenumber', 'bad_response', 'no usable phone_info in the answer');
+    }
+    const watermark = info.watermark as { appid?: unknown } | undefined;
+    return {
+      phoneNumber: info.phoneNumber,
+      purePhoneNumber: info.purePhoneNumber,
+      countryCode,
+      watermarkAppId: typeof watermark?.appid === 'string' ? watermark.appid : null,
+    };
+  }
+
+  /**
+   * checkSessionKey (wechat-api.md §6c): whether `sessionKey` is still the user's valid one. The
+   * signature is hex HMAC-SHA256 keyed with the session_key's base64 text over the empty string
+   * (https://developers.weixin.qq.com/miniprogram/dev/server/API/user-login/api_checksessionkey).
+   * 87009 means it is not; any other error is thrown.
+   */
+  async checkSessionKey(accessToken: string, openid: string, sessionKey: string): Promise<boolean> {
+    const signature = createHmac('sha256', Buffer.from(sessionKey, 'utf8')).update('').digest('hex');
+    try {
+      await this.call('checksession', {
+        method: 'GET',
+        url: '/wxa/checksession',
+        params: { access_token: accessToken, openid, signature, sig_method: 'hmac_sha256' },
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof WechatApiError && error.kind === 'invalid_signature') return false;
+      throw error;
+    }
   }
 
   private async fetchAccessTokenOnce(options: { forceRefresh?: boolean }): Promise<AccessTokenResult> {

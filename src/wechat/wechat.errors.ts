@@ -12,11 +12,19 @@ export type WechatErrorKind =
   | 'not_subscribed'
   | 'invalid_argument'
   | 'invalid_credentials'
+  | 'invalid_signature'
   | 'unknown';
 
-export type WechatEndpointName = 'jscode2session' | 'token' | 'stable_token' | 'subscribe_send' | 'template_send';
+export type WechatEndpointName =
+  | 'jscode2session'
+  | 'token'
+  | 'stable_token'
+  | 'subscribe_send'
+  | 'template_send'
+  | 'getuserphonenumber'
+  | 'checksession';
 
-// See ../shared/wechat-api.md §0–§5 for where each code comes from.
+// See ../shared/wechat-api.md §0–§6 for where each code comes from.
 const KIND_BY_ERRCODE: Record<number, WechatErrorKind> = {
   [-1]: 'busy',
   40029: 'invalid_code',
@@ -43,6 +51,7 @@ const KIND_BY_ERRCODE: Record<number, WechatErrorKind> = {
   41002: 'invalid_credentials',
   41004: 'invalid_credentials',
   48001: 'invalid_credentials',
+  87009: 'invalid_signature',
 };
 
 export function kindOfErrcode(errcode: number, endpoint: WechatEndpointName): WechatErrorKind {
