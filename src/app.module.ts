@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module.js';
 import { StoreModule } from './redis/store.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { UsersModule } from './users/users.module.js';
+import { isSandbox } from './wechat/wechat-endpoint.js';
 
 /** Built from an already validated configuration, so several differently configured apps can share one process (tests). */
 @Module({})
@@ -29,6 +30,8 @@ export class AppModule {
         UsersModule,
         TemplatesModule,
         HealthModule,
+        // Routes that exist only in sandbox mode, loaded only then (like the fake they drive).
+        ...(isSandbox(config.wechat) ? [import('./sandbox/sandbox.module.js').then((loaded) => loaded.SandboxModule.register())] : []),
       ],
     };
   }

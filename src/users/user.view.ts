@@ -1,10 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { User } from './user.entity.js';
 
+/** The user as the API shows it: to the user itself and to services only (it carries the phone number). */
 export class UserView {
   @ApiProperty({ example: 1 }) id!: number;
   @ApiProperty({ example: 'oAbCd1234567890' }) openid!: string;
   @ApiProperty({ type: String, nullable: true }) unionid!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nickname!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'https://thirdwx.qlogo.cn/mmopen/vi_32/x/132' }) avatarUrl!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "WeChat's phoneNumber (with the area code outside China)" })
+  phoneNumber!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '86' }) countryCode!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 
@@ -13,6 +19,10 @@ export class UserView {
       id: user.id,
       openid: user.openId,
       unionid: user.unionId,
+      nickname: user.nickname ?? null,
+      avatarUrl: user.avatarUrl ?? null,
+      phoneNumber: user.phoneNumber ?? null,
+      countryCode: user.countryCode ?? null,
       createdAt: new Date(user.createdAt).toISOString(),
       updatedAt: new Date(user.updatedAt).toISOString(),
     };

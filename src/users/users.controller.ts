@@ -1,12 +1,14 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
-import { UserOnly } from '../common/decorators/access.decorator.js';
+import { ServiceOnly, UserOnly } from '../common/decorators/access.decorator.js';
 import type { UserPrincipal } from '../common/principal.js';
 import { AuthErrors } from '../auth/auth.errors.js';
+import { HttpErrors } from '../common/errors/http.errors.js';
 import { DatabaseErrors } from '../database/database.errors.js';
 import { StoreErrors } from '../redis/store.errors.js';
+import { FindUserQuery, UserIdParams } from './dto/find-user.query.js';
 import { UsersErrors } from './users.errors.js';
 import { UsersRepository } from './users.repository.js';
 import { UserView } from './user.view.js';
@@ -28,6 +30,40 @@ export class UsersController {
   async me(@CurrentPrincipal() principal: UserPrincipal): Promise<UserView> {
     const user = await this.users.findById(principal.userId);
     if (!user) throw UsersErrors.SESSION_USER_GONE();
+    return UserView.of(user);
+  }
+
+  /** For internal services: the user with that openid (personal fields included). */
+  @ServiceOnly('Only internal services may look users up')
+  @Get()
+  @ApiOkResponse({ type: UserView })
+  @ApiErrorResponses(
+    HttpErrors.VALIDATION_FAILED,
+    AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.SERVICE_TOKEN_REQUIRED,
+    UsersErrors.USER_NOT_FOUND_BY_OPENID,
+    DatabaseErrors.DATABASE_UNAVAILABLE,
+  )
+  async findByOpenid(@Query() query: FindUserQuery): Promise<UserView> {
+    const user = await this.users.findByOpenid(query.openid);
+    if (!user) throw UsersErrors.USER_NOT_FOUND_BY_OPENID();
+    return UserView.of(user);
+  }
+
+  /** For internal services: the user with that id (personal fields included). */
+  @ServiceOnly('Only internal services may look users up')
+  @Get(':id')
+  @ApiOkResponse({ type: UserView })
+  @ApiErrorResponses(
+    HttpErrors.VALIDATION_FAILED,
+    AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.SERVICE_TOKEN_REQUIRED,
+    UsersErrors.USER_NOT_FOUND,
+    DatabaseErrors.DATABASE_UNAVAILABLE,
+  )
+  async findById(@Param() params: UserIdParams): Promise<UserView> {
+    const user = await this.users.findById(Number(params.id));
+    if (!user) throw UsersErrors.USER_NOT_FOUND({ params: { id: params.id } });
     return UserView.of(user);
   }
 }

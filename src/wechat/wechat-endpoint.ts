@@ -1,13 +1,20 @@
 import { Logger } from '@nestjs/common';
 import type { WechatConfig } from '../config/app-config.js';
+// Type only: erased at runtime, so a live deployment still never loads the fake.
+import type { FakeWechatServer } from '../sandbox/fake-wechat.server.js';
 
 /** Where WeChat lives and who we are to it: the real API, or the built-in fake in sandbox mode. */
 export interface WechatEndpoint {
   baseUrl: string;
   appId: string;
   appSecret: string;
-  /** The built-in fake in sandbox mode; only `close()` is needed from it here. */
-  sandbox: { close(): Promise<void> } | null;
+  /** The built-in fake in sandbox mode (the sandbox module's routes use it); null with real WeChat. */
+  sandbox: FakeWechatServer | null;
+}
+
+/** Without app credentials the app runs on the built-in fake WeChat. */
+export function isSandbox(config: WechatConfig): boolean {
+  return !(config.appId && config.appSecret);
 }
 
 export async function resolveWechatEndpoint(config: WechatConfig): Promise<WechatEndpoint> {

@@ -18,7 +18,7 @@ import { resolveWechatEndpoint, type WechatEndpoint } from './wechat-endpoint.js
     WechatClient,
     AccessTokenService,
   ],
-  exports: [WechatClient, AccessTokenService],
+  exports: [WechatClient, AccessTokenService, WECHAT_ENDPOINT],
 })
 export class WechatModule implements OnApplicationShutdown {
   constructor(@Inject(WECHAT_ENDPOINT) private readonly endpoint: WechatEndpoint) {}

@@ -26,7 +26,17 @@ describe('login, session and guard', () => {
     expect(JSON.stringify(res.body) + JSON.stringify(res.headers)).not.toMatch(/session_?key/i);
 
     const me = await request(t.url).get('/users/me').set('Authorization', `Bearer ${token}`).expect(200);
-    expect(me.body).toEqual({ id: res.body.user.id, openid, unionid: 'union-1', createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(me.body).toEqual({
+      id: res.body.user.id,
+      openid,
+      unionid: 'union-1',
+      nickname: null,
+      avatarUrl: null,
+      phoneNumber: null,
+      countryCode: null,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
     await request(t.url).get('/users/me').set('Authorization', token).expect(200);
   });
 
