@@ -1,3 +1,4 @@
+import { type Clock, SystemClock } from '../common/clock.js';
 import { KeyValueStore } from './key-value.store.js';
 
 interface Entry {
@@ -11,12 +12,16 @@ export class MemoryKeyValueStore extends KeyValueStore {
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper = setInterval(() => this.sweep(), 60_000).unref();
 
+  constructor(private readonly clock: Pick<Clock, 'now'> = new SystemClock()) {
+    super();
+  }
+
   async get(key: string): Promise<string | null> {
     return this.live(key)?.value ?? null;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
+    this.entries.set(key, { value, expiresAt: this.clock.now() + ttlMs });
   }
 
   async delete(key: string): Promise<void> {
@@ -25,7 +30,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     if (this.live(key)) return false;
-    this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
+    this.entries.set(key, { value, expiresAt: this.clock.now() + ttlMs });
     return true;
   }
 
@@ -36,10 +41,10 @@ export class MemoryKeyValueStore extends KeyValueStore {
   }
 
   async increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }> {
-    const entry = this.live(key) ?? { value: '0', expiresAt: Date.now() + ttlMs };
+    const entry = this.live(key) ?? { value: '0', expiresAt: this.clock.now() + ttlMs };
     entry.value = String(Number(entry.value) + 1);
     this.entries.set(key, entry);
-    return { count: Number(entry.value), ttlMs: entry.expiresAt - Date.now() };
+    return { count: Number(entry.value), ttlMs: entry.expiresAt - this.clock.now() };
   }
 
   async ping(): Promise<void> {}
@@ -51,7 +56,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
 
   private live(key: string): Entry | undefined {
     const entry = this.entries.get(key);
-    if (entry && entry.expiresAt <= Date.now()) {
+    if (entry && entry.expiresAt <= this.clock.now()) {
       this.entries.delete(key);
       return undefined;
     }
@@ -59,7 +64,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
   }
 
   private sweep(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
   }
 }

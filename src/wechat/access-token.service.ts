@@ -1,18 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Interval } from '@nestjs/schedule';
+import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { KeyValueStore } from '../redis/key-value.store.js';
+import { StoreLock } from '../redis/store-lock.js';
+import { AccessTokenStore, type StoredToken } from './access-token.store.js';
+import { ForceRefreshBudget } from './force-refresh.budget.js';
 import { WechatClient } from './wechat.client.js';
 import { WechatApiError, WechatTransportError } from './wechat.errors.js';
-
-interface StoredToken {
-  token: string;
-  expiresAt: number;
-  fetchedAt: number;
-}
 
 export interface AccessTokenState {
   present: boolean;
@@ -23,28 +19,24 @@ export interface AccessTokenState {
 
 /** A token with less than this left is not handed out: a send with it could race its expiry. */
 const MIN_REMAINING_MS = 60_000;
-const LOCK_POLL_MS = 50;
 /**
  * How long a process reuses the token it last read from the store without asking again (WeChat's
  * guidance allows caching it in memory for about a minute). A token replaced meanwhile by another
  * instance costs at most one 40001, which the send's one retry heals.
  */
 const MEMO_MS = 10_000;
-// getStableAccessToken's force_refresh budget (wechat-api.md §3): 20 a day, at least 30 s apart.
-const FORCE_REFRESH_PER_DAY = 20;
-const FORCE_REFRESH_SPACING_MS = 30_000;
 
 /**
- * WeChat's access_token, kept in the shared store and fetched by one caller at a time: one
- * in-flight promise per process, a store lock (SET NX PX + compare-and-delete) across processes.
+ * WeChat's access_token lifecycle: kept in the shared store (AccessTokenStore) and fetched by one
+ * caller at a time: one in-flight promise per process, a store lock across processes (StoreLock).
  * Readers only ever call WeChat when the stored token is missing, due, or just failed.
  */
 @Injectable()
 export class AccessTokenService {
   private readonly logger = new Logger(AccessTokenService.name);
-  private readonly key: string;
-  private readonly lockKey: string;
-  private readonly lockTtlMs: number;
+  private readonly tokens: AccessTokenStore;
+  private readonly lock: StoreLock;
+  private readonly forceRefreshBudget: ForceRefreshBudget;
   private readonly marginMs: number;
   private readonly stable: boolean;
   private inFlight: Promise<string> | null = null;
@@ -54,14 +46,16 @@ export class AccessTokenService {
 
   constructor(
     private readonly client: WechatClient,
-    private readonly store: KeyValueStore,
+    store: KeyValueStore,
     config: ConfigService<AppConfig, true>,
+    private readonly clock: Clock,
   ) {
     const wechat = config.get('wechat', { infer: true });
-    this.key = `wechat:access-token:${client.appId}`;
-    this.lockKey = `${this.key}:lock`;
+    const key = `wechat:access-token:${client.appId}`;
+    this.tokens = new AccessTokenStore(store, clock, key);
     // Long enough for a fetch, a forced refresh and a retry of each; short enough that a crashed holder frees it soon.
-    this.lockTtlMs = wechat.timeoutMs * 4 + 5_000;
+    this.lock = new StoreLock(store, clock, `${key}:lock`, wechat.timeoutMs * 4 + 5_000);
+    this.forceRefreshBudget = new ForceRefreshBudget(store, clock, key);
     this.stable = wechat.tokenMode === 'stable';
     // stable_token hands back the same token until its last 300 s (wechat-api.md §3): refreshing
     // earlier would only fetch the same token again every minute.
@@ -70,10 +64,10 @@ export class AccessTokenService {
 
   /** The current token, fetching one only when none usable is stored. */
   async get(): Promise<string> {
-    if (this.memo && this.memo.until > Date.now() && this.usable(this.memo.stored)) return this.memo.stored.token;
-    const stored = await this.read();
+    if (this.memo && this.memo.until > this.clock.now() && this.usable(this.memo.stored)) return this.memo.stored.token;
+    const stored = await this.tokens.read();
     if (stored && this.usable(stored)) {
-      this.memo = { stored, until: Date.now() + MEMO_MS };
+      this.memo = { stored, until: this.clock.now() + MEMO_MS };
       return stored.token;
     }
     return this.singleFlight(() => this.fetchUnderLock((t) => this.usable(t)));
@@ -85,10 +79,7 @@ export class AccessTokenService {
    */
   async replace(failedToken: string): Promise<string> {
     this.memo = null;
-    const raw = await this.store.get(this.key);
-    if (raw && (JSON.parse(raw) as StoredToken).token === failedToken) {
-      await this.store.deleteIfEquals(this.key, raw);
-    }
+    await this.tokens.dropIfCurrent(failedToken);
     const acceptable = (t: StoredToken) => t.token !== failedToken && this.usable(t);
     const token = await this.singleFlight(() => this.fetchUnderLock(acceptable, failedToken));
     return token === failedToken ? this.singleFlight(() => this.fetchUnderLock(acceptable, failedToken)) : token;
@@ -113,31 +104,30 @@ export class AccessTokenService {
   @Interval('wechat-access-token-refresh', 60_000)
   async refreshIfDue(): Promise<void> {
     try {
-      const stored = await this.read();
-      if (stored && stored.expiresAt - Date.now() > this.marginMs) return;
-      await this.singleFlight(() => this.fetchUnderLock((t) => t.expiresAt - Date.now() > this.marginMs));
+      const stored = await this.tokens.read();
+      if (stored && !this.due(stored)) return;
+      await this.singleFlight(() => this.fetchUnderLock((t) => !this.due(t)));
     } catch (error) {
       this.logger.warn(`Scheduled access token refresh failed, keeping the current token: ${(error as Error).message}`);
     }
   }
 
   async state(): Promise<AccessTokenState> {
-    const stored = await this.read();
+    const stored = await this.tokens.read();
     return {
       present: stored !== null,
-      expiresInSeconds: stored ? Math.max(0, Math.round((stored.expiresAt - Date.now()) / 1000)) : null,
+      expiresInSeconds: stored ? Math.max(0, Math.round((stored.expiresAt - this.clock.now()) / 1000)) : null,
       lastRefreshAt: this.lastRefreshAt ? new Date(this.lastRefreshAt).toISOString() : null,
       lastError: this.lastError,
     };
   }
 
   private usable(token: StoredToken): boolean {
-    return token.expiresAt - Date.now() > MIN_REMAINING_MS;
+    return token.expiresAt - this.clock.now() > MIN_REMAINING_MS;
   }
 
-  private async read(): Promise<StoredToken | null> {
-    const raw = await this.store.get(this.key);
-    return raw ? (JSON.parse(raw) as StoredToken) : null;
+  private due(token: StoredToken): boolean {
+    return token.expiresAt - this.clock.now() <= this.marginMs;
   }
 
   private singleFlight(task: () => Promise<string>): Promise<string> {
@@ -147,60 +137,37 @@ export class AccessTokenService {
     return this.inFlight;
   }
 
-  private async fetchUnderLock(acceptable: (t: StoredToken) => boolean, failedToken?: string): Promise<string> {
-    const deadline = Date.now() + this.lockTtlMs;
-    for (;;) {
-      const stored = await this.read();
-      if (stored && acceptable(stored)) return stored.token;
-      const owner = randomUUID();
-      if (await this.store.setIfAbsent(this.lockKey, owner, this.lockTtlMs)) {
-        try {
-          const again = await this.read();
-          if (again && acceptable(again)) return again.token;
-          return await this.fetchAndStore(failedToken);
-        } finally {
-          await this.store.deleteIfEquals(this.lockKey, owner).catch(() => undefined);
-        }
-      }
-      if (Date.now() > deadline) {
-        throw new WechatTransportError(this.stable ? 'stable_token' : 'token', 'timeout', 'waited too long for another instance to fetch the access token');
-      }
-      await sleep(LOCK_POLL_MS);
-    }
+  private fetchUnderLock(acceptable: (t: StoredToken) => boolean, failedToken?: string): Promise<string> {
+    return this.lock.run({
+      ready: async () => {
+        const stored = await this.tokens.read();
+        return stored && acceptable(stored) ? stored.token : null;
+      },
+      work: () => this.fetchAndStore(failedToken),
+      timeout: () =>
+        new WechatTransportError(this.stable ? 'stable_token' : 'token', 'timeout', 'waited too long for another instance to fetch the access token'),
+    });
   }
 
   private async fetchAndStore(failedToken?: string): Promise<string> {
     try {
       let result = await this.client.fetchAccessToken();
       // stable_token hands back the current token; if that is the one WeChat just refused, force a new one.
-      if (this.stable && failedToken && result.accessToken === failedToken && (await this.takeForceRefreshBudget())) {
+      if (this.stable && failedToken && result.accessToken === failedToken && (await this.forceRefreshBudget.take())) {
         result = await this.client.fetchAccessToken({ forceRefresh: true });
       }
-      const now = Date.now();
-      const stored: StoredToken = { token: result.accessToken, expiresAt: now + result.expiresIn * 1000, fetchedAt: now };
-      await this.store.set(this.key, JSON.stringify(stored), result.expiresIn * 1000);
-      this.memo = { stored, until: now + MEMO_MS };
-      this.lastRefreshAt = now;
+      const stored = await this.tokens.write(result);
+      this.memo = { stored, until: stored.fetchedAt + MEMO_MS };
+      this.lastRefreshAt = stored.fetchedAt;
       this.lastError = null;
       return result.accessToken;
     } catch (error) {
       this.lastError = {
         errcode: error instanceof WechatApiError ? error.errcode : null,
         message: (error as Error).message,
-        at: new Date().toISOString(),
+        at: new Date(this.clock.now()).toISOString(),
       };
       throw error;
     }
-  }
-
-  private async takeForceRefreshBudget(): Promise<boolean> {
-    const day = new Date().toISOString().slice(0, 10);
-    if (!(await this.store.setIfAbsent(`${this.key}:force:spacing`, '1', FORCE_REFRESH_SPACING_MS))) return false;
-    const { count } = await this.store.increment(`${this.key}:force:${day}`, 24 * 3600_000);
-    if (count > FORCE_REFRESH_PER_DAY) {
-      this.logger.warn('force_refresh budget for today is spent; not forcing a new access token');
-      return false;
-    }
-    return true;
   }
 }

@@ -7,8 +7,11 @@ import { ConfigService } from '@nestjs/config';
 import { AxiosError, type AxiosRequestConfig } from 'axios';
 import type { AppConfig, TokenMode } from '../config/app-config.js';
 import { WECHAT_ENDPOINT } from './wechat.constants.js';
+import { type Msgid, parseWechatJson, toMsgid, type WechatBody } from './wechat-json.js';
 import type { WechatEndpoint } from './wechat-endpoint.js';
 import { WechatApiError, type WechatEndpointName, WechatTransportError } from './wechat.errors.js';
+
+export type { Msgid } from './wechat-json.js';
 
 export interface Code2SessionResult {
   openid: string;
@@ -48,11 +51,6 @@ export interface PhoneInfo {
   /** `watermark.appid`, when WeChat sent one. */
   watermarkAppId: string | null;
 }
-
-/** WeChat's msgid is an int64: a number when it fits a JS number exactly, else its digits as a string. */
-export type Msgid = number | string | null;
-
-type WechatBody = Record<string, unknown> & { errcode?: number; errmsg?: string };
 
 /**
  * The only class that speaks HTTP to WeChat. Non-zero errcodes become WechatApiError, transport
@@ -265,21 +263,4 @@ function toTransportError(endpoint: WechatEndpointName, error: unknown): WechatT
   const timedOut =
     code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || (error as Error)?.name === 'TimeoutError';
   return new WechatTransportError(endpoint, timedOut ? 'timeout' : 'network', code ?? 'request failed');
-}
-
-/** JSON.parse that keeps an int64 msgid intact by reading it as a string first. */
-export function parseWechatJson(text: string): WechatBody | null {
-  try {
-    const parsed: unknown = JSON.parse(text.replace(/("msgid"\s*:\s*)(-?\d+)/g, '$1"$2"'));
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as WechatBody) : null;
-  } catch {
-    return null;
-  }
-}
-
-function toMsgid(raw: unknown): Msgid {
-  if (typeof raw === 'number') return raw;
-  if (typeof raw !== 'string' || raw === '') return null;
-  const asNumber = Number(raw);
-  return Number.isSafeInteger(asNumber) ? asNumber : raw;
 }
