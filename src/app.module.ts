@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { HealthModule } from './health/health.module.js';
+import { PushModule } from './push/push.module.js';
 import { StoreModule } from './redis/store.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         TemplatesModule,
+        PushModule,
         HealthModule,
         // Routes that exist only in sandbox mode, loaded only then (like the fake they drive).
         ...(isSandbox(config.wechat) ? [import('./sandbox/sandbox.module.js').then((loaded) => loaded.SandboxModule.register())] : []),

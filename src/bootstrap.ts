@@ -10,6 +10,8 @@ import { HTTP_LOGGER } from './logging/logging.module.js';
 import { PinoLoggerService } from './logging/pino-logger.service.js';
 import type { RequestLogger } from './logging/request-logger.js';
 
+const XML_TYPES = ['text/xml', 'application/xml'];
+
 /**
  * Builds the app on the configured HTTP adapter. The only place that knows Express or Fastify:
  * everything below works on both.
@@ -17,7 +19,9 @@ import type { RequestLogger } from './logging/request-logger.js';
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const limit = config.http.bodyLimitBytes;
   const module = AppModule.forRoot(config);
-  const options = { bufferLogs: true, abortOnError: false } as const;
+  // rawBody: the message-push callback parses and verifies the body as WeChat sent it (an int64
+  // MsgID in JSON does not survive JSON.parse); XML pushes arrive as text/xml or application/xml.
+  const options = { bufferLogs: true, abortOnError: false, rawBody: true } as const;
   let app: INestApplication;
   // Only the configured adapter is loaded: the other one would be memory spent for nothing.
   if (config.http.adapter === 'fastify') {
@@ -28,6 +32,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       logRequest(request.raw, reply.raw);
       done();
     });
+    fastify.useBodyParser(XML_TYPES, { bodyLimit: limit }, (_request, body, done) => done(null, body.toString('utf8')));
     app = fastify;
   } else {
     const { ExpressAdapter } = await import('@nestjs/platform-express');
@@ -39,6 +44,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
     express.useBodyParser('json', { limit });
     express.useBodyParser('urlencoded', { limit, extended: true });
+    express.useBodyParser('text', { limit, type: XML_TYPES });
     express.set('trust proxy', config.http.trustProxy);
     express.disable('x-powered-by');
     app = express;

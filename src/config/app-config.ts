@@ -26,5 +26,7 @@ export interface AppConfig {
   wechat: WechatConfig;
   auth: { sessionTtlSeconds: number; serviceTokens: ReadonlyMap<string, string> };
   throttle: { loginLimit: number };
+  /** The message-push callback's Token and EncodingAESKey (null: not configured / plaintext mode). */
+  push: { token: string | null; aesKey: string | null };
   log: { level: string };
 }

@@ -62,6 +62,16 @@ class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   SERVICE_TOKENS?: string;
 
+  /** The message-push Token of the MP console; without it /wechat/push answers 404. */
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^[A-Za-z0-9]{3,32}$/, { message: 'WECHAT_PUSH_TOKEN must be 3-32 letters or digits' })
+  WECHAT_PUSH_TOKEN?: string;
+
+  /** The console's EncodingAESKey (compatible and safe mode). */
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}$/, { message: 'WECHAT_PUSH_AES_KEY must be the 43-character EncodingAESKey' })
+  WECHAT_PUSH_AES_KEY?: string;
+
   @Transform(emptyToUndefined) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 }
@@ -82,6 +92,9 @@ export function validateEnvironment(raw: Record<string, string | undefined>): Ap
     const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
     const text = reason.startsWith(first.property) ? reason : `${first.property} ${reason}`;
     throw new ConfigValidationError(`Invalid configuration: ${text}`);
+  }
+  if (env.WECHAT_PUSH_AES_KEY && !env.WECHAT_PUSH_TOKEN) {
+    throw new ConfigValidationError('Invalid configuration: WECHAT_PUSH_TOKEN is required when WECHAT_PUSH_AES_KEY is set');
   }
   if (env.WECHAT_APP_ID && !env.WECHAT_APP_SECRET) {
     throw new ConfigValidationError('Invalid configuration: WECHAT_APP_SECRET is required when WECHAT_APP_ID is set');
@@ -105,6 +118,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): Ap
     },
     auth: { sessionTtlSeconds: env.SESSION_TTL_SECONDS, serviceTokens: parseServiceTokens(env.SERVICE_TOKENS) },
     throttle: { loginLimit: env.THROTTLE_LOGIN_LIMIT },
+    push: { token: env.WECHAT_PUSH_TOKEN ?? null, aesKey: env.WECHAT_PUSH_AES_KEY ?? null },
     log: { level: env.LOG_LEVEL },
   };
 }

@@ -2,14 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config.js';
+import { Subscription } from '../push/subscription.entity.js';
 import { MessageLog } from '../templates/message-log.entity.js';
 import { User } from '../users/user.entity.js';
 import { UserTable1764000000000 } from './migrations/1764000000000-user-table.js';
 import { MessageLogTable1764000000001 } from './migrations/1764000000001-message-log-table.js';
 import { UserProfileColumns1764000000200 } from './migrations/1764000000200-user-profile-columns.js';
+import { SubscriptionAndDelivery1764000000300 } from './migrations/1764000000300-subscription-and-delivery.js';
 
-export const ENTITIES = [User, MessageLog];
-export const MIGRATIONS = [UserTable1764000000000, MessageLogTable1764000000001, UserProfileColumns1764000000200];
+export const ENTITIES = [User, MessageLog, Subscription];
+export const MIGRATIONS = [UserTable1764000000000, MessageLogTable1764000000001, UserProfileColumns1764000000200, SubscriptionAndDelivery1764000000300];
 
 /**
  * One description of the database for the app and the migration CLI (ormconfig.ts).

@@ -21,6 +21,8 @@ export interface MessageDeskOptions {
   now: () => number;
   /** Sandbox mode: any openid/template, unlimited credit, and any form_id once. */
   openSubscriptions: boolean;
+  /** Called for every accepted subscribe message (the fake then reports its delivery). */
+  onSubscribeSent?: (message: ReceivedMessage) => void;
 }
 
 interface FormId {
@@ -129,6 +131,7 @@ export class FakeMessageDesk {
       if (received[key] === undefined) delete received[key];
     }
     this.messages.push(received);
+    if (received.kind === 'subscribe') this.options.onSubscribeSent?.(received);
     // Written by hand: msgid is an int64 literal beyond 2^53 that JSON.stringify cannot produce.
     return `{"errcode":0,"errmsg":"ok","msgid":${msgid}}`;
   }

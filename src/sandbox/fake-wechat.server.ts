@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { errorBody, Rejection } from './fake-wechat.errors.js';
 import { FakeLoginCodes } from './fake-wechat.login.js';
 import { FakeMessageDesk, type ReceivedMessage } from './fake-wechat.messages.js';
+import { buildPush, deliverPush, type PushEventInput, type PushItemInput, type PushSigning } from './fake-wechat.push.js';
 import { jsonBody, readBody, type JsonObject } from './fake-wechat.request.js';
 import { FakeTokenStore } from './fake-wechat.token-store.js';
 import { type FakePhone, FakeUserData } from './fake-wechat.user-data.js';
@@ -32,7 +33,26 @@ export interface FakeWechatOptions {
   classicDailyQuota?: number;
   /** Clock in ms. Default Date.now. */
   now?: () => number;
+  /** With a push target set, how long after an accepted subscribe send its sent event is pushed. Default 200. */
+  sentEventDelayMs?: number;
 }
+
+/** Where and how the fake pushes events: the app's message-push callback (wechat-api.md §7). */
+export interface FakePushTarget extends Omit<PushSigning, 'appId' | 'timestamp' | 'nonce'> {
+  /** The callback URL, or a function giving it (null while it is not known yet). */
+  url: string | (() => string | null);
+}
+
+export interface PushRecord {
+  event: string;
+  openid: string;
+  /** The callback's HTTP status; 0 when it could not be reached. */
+  status: number;
+  body: string;
+}
+
+// The fake keeps only the latest push outcomes, so a long sandbox run stays bounded.
+const PUSH_LOG_SIZE = 100;
 
 export type FakeEndpoint =
   | 'jscode2session'
@@ -41,7 +61,8 @@ export type FakeEndpoint =
   | 'subscribe_send'
   | 'template_send'
   | 'getuserphonenumber'
-  | 'checksession';
+  | 'checksession'
+  | 'sandbox_subscribe';
 
 const ROUTES: ReadonlyMap<string, FakeEndpoint> = new Map([
   ['/sns/jscode2session', 'jscode2session'],
@@ -51,6 +72,8 @@ const ROUTES: ReadonlyMap<string, FakeEndpoint> = new Map([
   ['/cgi-bin/message/wxopen/template/send', 'template_send'],
   ['/wxa/business/getuserphonenumber', 'getuserphonenumber'],
   ['/wxa/checksession', 'checksession'],
+  // Not WeChat's: lets a developer press "accept" in the sandbox (see pushPopupEvent).
+  ['/sandbox/subscribe', 'sandbox_subscribe'],
 ]);
 const POST_ONLY: ReadonlySet<FakeEndpoint> = new Set(['stable_token', 'subscribe_send', 'template_send', 'getuserphonenumber']);
 
@@ -66,8 +89,12 @@ const CODE2SESSION_TYPE = 'text/plain';
 export class FakeWechatServer {
   readonly appId: string;
   readonly appSecret: string;
+  /** The mini-program's original id (`gh_…`), the ToUserName of its pushes. */
+  readonly originalId: string;
   /** Successfully accepted sends, in order. */
   readonly messages: ReceivedMessage[];
+  /** The latest pushes the fake made and what the callback answered, oldest first. */
+  readonly pushes: PushRecord[] = [];
 
   private readonly server: Server;
   private readonly host: string;
@@ -82,6 +109,11 @@ export class FakeWechatServer {
   private readonly delays = new Map<NodeJS.Timeout, () => void>();
   private latencyMs = 0;
   private down = false;
+  private pushTarget: FakePushTarget | null = null;
+  private deliveryResult = { errorCode: 0, errorStatus: 'success' };
+  private readonly sentEventDelayMs: number;
+  private readonly pendingPushes = new Set<NodeJS.Timeout>();
+  private readonly inFlightPushes = new Set<Promise<unknown>>();
   private closing: Promise<void> | undefined;
 
   private constructor(options: FakeWechatOptions) {
@@ -95,7 +127,13 @@ export class FakeWechatServer {
       classicDailyQuota: options.classicDailyQuota ?? 2000,
       now,
     });
-    this.desk = new FakeMessageDesk({ now, openSubscriptions: options.openSubscriptions ?? false });
+    this.originalId = `gh_${randomBytes(6).toString('hex')}`;
+    this.sentEventDelayMs = options.sentEventDelayMs ?? 200;
+    this.desk = new FakeMessageDesk({
+      now,
+      openSubscriptions: options.openSubscriptions ?? false,
+      onSubscribeSent: (message) => this.scheduleSentEvent(message),
+    });
     this.logins = new FakeLoginCodes({
       now,
       acceptAnyCode: options.acceptAnyCode ?? false,
@@ -245,8 +283,79 @@ export class FakeWechatServer {
     this.down = false;
   }
 
+  /**
+   * Where the fake pushes events (null: nowhere). With a target, every accepted subscribe send is
+   * followed by its subscribe_msg_sent_event, as WeChat reports delivery.
+   */
+  setPushTarget(target: FakePushTarget | null): void {
+    this.pushTarget = target;
+  }
+
+  /** The ErrorCode/ErrorStatus of the sent events pushed from now on (default 0 / success). */
+  setDeliveryResult(errorCode: number, errorStatus = errorCode === 0 ? 'success' : 'failed'): void {
+    this.deliveryResult = { errorCode, errorStatus };
+  }
+
+  /** Pushes an event to the push target, signed as configured; resolves with the callback's answer. */
+  async push(event: Omit<PushEventInput, 'ToUserName' | 'CreateTime'> & { CreateTime?: number }, overrides: Partial<PushSigning> = {}): Promise<PushRecord> {
+    const target = this.pushTarget;
+    const url = typeof target?.url === 'function' ? target.url() : target?.url;
+    if (!target || !url) throw new Error('The fake has no push target (setPushTarget)');
+    const built = buildPush(
+      { ToUserName: this.originalId, CreateTime: event.CreateTime ?? Math.floor(Date.now() / 1000), ...event },
+      { ...target, appId: this.appId, ...overrides },
+    );
+    const delivery = deliverPush(url, built).catch(() => ({ status: 0, body: '' }));
+    this.inFlightPushes.add(delivery);
+    const answer = await delivery.finally(() => this.inFlightPushes.delete(delivery));
+    const record = { event: event.Event, openid: event.FromUserName, ...answer };
+    this.pushes.push(record);
+    if (this.pushes.length > PUSH_LOG_SIZE) this.pushes.splice(0, this.pushes.length - PUSH_LOG_SIZE);
+    return record;
+  }
+
+  /** The user answered the subscribe popup: pushes subscribe_msg_popup_event (and, on accept, gives WeChat-side credit). */
+  pushPopupEvent(openid: string, templateIds: string | string[], status: 'accept' | 'reject' = 'accept'): Promise<PushRecord> {
+    const ids = Array.isArray(templateIds) ? templateIds : [templateIds];
+    if (status === 'accept') for (const id of ids) this.desk.acceptSubscription(openid, id, 1);
+    return this.push({
+      FromUserName: openid,
+      Event: 'subscribe_msg_popup_event',
+      List: ids.map((id): PushItemInput => ({ TemplateId: id, SubscribeStatusString: status, PopupScene: '0' })),
+    });
+  }
+
+  private scheduleSentEvent(message: ReceivedMessage): void {
+    if (!this.pushTarget || this.closing !== undefined) return;
+    const { errorCode, errorStatus } = this.deliveryResult;
+    const timer = setTimeout(() => {
+      this.pendingPushes.delete(timer);
+      this.push({
+        FromUserName: message.touser,
+        Event: 'subscribe_msg_sent_event',
+        List: [{ TemplateId: message.templateId, MsgID: message.msgid, ErrorCode: errorCode, ErrorStatus: errorStatus }],
+      }).catch(() => undefined);
+    }, this.sentEventDelayMs);
+    this.pendingPushes.add(timer);
+  }
+
+  /** `POST /sandbox/subscribe {"openid","templateId","status"?}`: the popup answer, pushed to the callback. */
+  private async sandboxSubscribe(req: IncomingMessage, raw: string | null): Promise<string> {
+    if (req.method !== 'POST') throw new Rejection(43002);
+    const body = jsonBody(req, raw);
+    const { openid, templateId, status = 'accept' } = body;
+    if (typeof openid !== 'string' || !openid || typeof templateId !== 'string' || !templateId || (status !== 'accept' && status !== 'reject')) {
+      throw new Rejection(47001, 'data format error: openid, templateId and status (accept|reject) expected');
+    }
+    if (!this.pushTarget) throw new Rejection(40001, 'the app has no message-push callback configured');
+    const answer = await this.pushPopupEvent(openid, templateId, status);
+    return JSON.stringify({ errcode: 0, errmsg: 'ok', callback: { status: answer.status, body: answer.body } });
+  }
+
   /** Stops listening and drops open (kept-alive or delayed) connections; never waits on clients. */
   close(): Promise<void> {
+    for (const timer of this.pendingPushes) clearTimeout(timer);
+    this.pendingPushes.clear();
     this.closing ??= new Promise<void>((resolve) => {
       for (const [timer, release] of this.delays) {
         clearTimeout(timer);
@@ -281,7 +390,7 @@ export class FakeWechatServer {
     }
     let body: string;
     try {
-      body = this.answer(endpoint, req, url.searchParams, raw);
+      body = endpoint === 'sandbox_subscribe' ? await this.sandboxSubscribe(req, raw) : this.answer(endpoint, req, url.searchParams, raw);
     } catch (error) {
       if (!(error instanceof Rejection)) throw error;
       body = errorBody(error.errcode, error.text);
@@ -315,6 +424,8 @@ export class FakeWechatServer {
       case 'checksession':
         this.requireToken(query);
         return this.userData.checkSession(query);
+      case 'sandbox_subscribe':
+        throw new Rejection(43002);
     }
   }
 

@@ -2,11 +2,14 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 
 export type MessageKind = 'subscribe' | 'legacy';
 export type MessageStatus = 'sent' | 'failed';
+/** What WeChat's subscribe_msg_sent_event reported; null until it arrives. */
+export type MessageDelivery = 'delivered' | 'failed';
 
 /** One row per send request that reached WeChat (a transparent token retry is the same attempt). */
 @Entity({ name: 'message_log' })
 @Index('idx_message_log_open_id', ['openId', 'id'])
 @Index('idx_message_log_created_at', ['createdAt'])
+@Index('idx_message_log_msgid', ['msgid'])
 export class MessageLog {
   @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
   id!: number;
@@ -34,6 +37,12 @@ export class MessageLog {
 
   @Column({ type: 'varchar', length: 32, nullable: true })
   msgid!: string | null;
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  delivery!: MessageDelivery | null;
+
+  @Column({ name: 'delivery_errcode', type: 'int', nullable: true })
+  deliveryErrcode!: number | null;
 
   @Column({ name: 'requested_by', type: 'varchar', length: 96 })
   requestedBy!: string;

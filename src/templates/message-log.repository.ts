@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { withDatabase } from '../database/database-unavailable.js';
-import { MessageLog } from './message-log.entity.js';
+import { type MessageDelivery, MessageLog } from './message-log.entity.js';
 
 const INSERT_SQL =
   'INSERT INTO `message_log` (open_id, template_id, page, kind, status, errcode, errmsg, msgid, requested_by, created_at) ' +
@@ -27,7 +27,7 @@ export interface MessageLogFilter {
 export class MessageLogRepository {
   constructor(@InjectRepository(MessageLog) private readonly logs: Repository<MessageLog>) {}
 
-  insert(entry: Omit<MessageLog, 'id' | 'createdAt'>, createdAt: Date): Promise<void> {
+  insert(entry: Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode'>, createdAt: Date): Promise<void> {
     return withDatabase(async () => {
       // Fixed SQL on this hot path (every send); created_at is stamped by the app, not by the column
       // default: SQLite's datetime('now') has no milliseconds and compares wrongly against
@@ -37,6 +37,14 @@ export class MessageLogRepository {
         entry.msgid, entry.requestedBy, toSqlTimestamp(createdAt),
       ]);
     });
+  }
+
+  /** WeChat's delivery report for the message it gave `msgid` (matched as text: every digit). Returns the rows matched. */
+  async setDelivery(msgid: string, delivery: MessageDelivery, errcode: number | null): Promise<number> {
+    const result = await withDatabase(() =>
+      this.logs.createQueryBuilder().update(MessageLog).set({ delivery, deliveryErrcode: errcode }).where('msgid = :msgid', { msgid }).execute(),
+    );
+    return result.affected ?? 0;
   }
 
   /** Up to `limit` rows matching `filter`, newest (highest id) first. */

@@ -13,6 +13,9 @@ export interface MessageLogItem {
   msgid: string | null;
   requestedBy: string;
   createdAt: string;
+  /** From WeChat's subscribe_msg_sent_event; null until it arrives. */
+  delivery: MessageLog['delivery'];
+  deliveryErrcode: number | null;
 }
 
 export function toMessageLogItem(row: MessageLog): MessageLogItem {
@@ -28,5 +31,7 @@ export function toMessageLogItem(row: MessageLog): MessageLogItem {
     msgid: row.msgid,
     requestedBy: row.requestedBy,
     createdAt: new Date(row.createdAt).toISOString(),
+    delivery: row.delivery,
+    deliveryErrcode: row.deliveryErrcode,
   };
 }

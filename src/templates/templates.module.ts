@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SubscriptionsModule } from '../push/subscriptions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { WechatModule } from '../wechat/wechat.module.js';
 import { IdempotencyStore } from './idempotency.store.js';
@@ -9,8 +10,9 @@ import { TemplatesController } from './templates.controller.js';
 import { TemplatesService } from './templates.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([MessageLog]), UsersModule, WechatModule],
+  imports: [TypeOrmModule.forFeature([MessageLog]), UsersModule, WechatModule, SubscriptionsModule],
   controllers: [TemplatesController],
   providers: [TemplatesService, MessageLogRepository, IdempotencyStore],
+  exports: [MessageLogRepository],
 })
 export class TemplatesModule {}

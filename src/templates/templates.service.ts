@@ -4,6 +4,7 @@ import { DomainError } from '../common/errors/domain.error.js';
 import { type Principal, principalLabel } from '../common/principal.js';
 import type { AppConfig } from '../config/app-config.js';
 import { UsersRepository } from '../users/users.repository.js';
+import { SubscriptionsService } from '../push/subscriptions.service.js';
 import { AccessTokenService } from '../wechat/access-token.service.js';
 import { WechatClient, type Msgid } from '../wechat/wechat.client.js';
 import { isWechatError, WechatApiError, type WechatError } from '../wechat/wechat.errors.js';
@@ -22,6 +23,9 @@ const SEND_ERRORS: WechatErrorMapping = {
   invalid_argument: TemplatesErrors.WECHAT_INVALID_ARGUMENT,
 };
 
+/** WeChat: the user has no (remaining) subscription for the template. */
+const NOT_SUBSCRIBED = 43101;
+
 @Injectable()
 export class TemplatesService {
   private readonly logger = new Logger(TemplatesService.name);
@@ -33,6 +37,7 @@ export class TemplatesService {
     private readonly users: UsersRepository,
     private readonly logs: MessageLogRepository,
     private readonly idempotency: IdempotencyStore,
+    private readonly subscriptions: SubscriptionsService,
     config: ConfigService<AppConfig, true>,
   ) {
     // Worst case of one delivery: two waits for the token lock (each at most 4 timeouts + 5 s, see
@@ -126,10 +131,14 @@ export class TemplatesService {
             }),
       );
       await this.record({ ...base, status: 'sent', errcode: 0, errmsg: 'ok', msgid: msgid === null ? null : String(msgid) });
+      if (!legacy) await this.subscriptions.recordSendOutcome(openid, dto.templateId, 'sent');
       return { msgid };
     } catch (error) {
       if (!isWechatError(error)) throw error;
       await this.record({ ...base, status: 'failed', ...failureOf(error), msgid: null });
+      if (!legacy && error instanceof WechatApiError && error.errcode === NOT_SUBSCRIBED) {
+        await this.subscriptions.recordSendOutcome(openid, dto.templateId, 'not_subscribed');
+      }
       throw toDomainError(error, SEND_ERRORS);
     }
   }
@@ -138,7 +147,7 @@ export class TemplatesService {
    * Records one attempt. The message has already gone to WeChat, so a failing insert must not turn
    * the request into an error the client would retry (and send twice): it is logged instead.
    */
-  private async record(entry: Omit<MessageLog, 'id' | 'createdAt'>): Promise<void> {
+  private async record(entry: Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode'>): Promise<void> {
     try {
       await this.logs.insert(entry, new Date());
     } catch (error) {
