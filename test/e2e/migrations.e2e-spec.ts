@@ -34,7 +34,7 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
     try {
       await withDataSource(db.url, async (ds) => {
         const applied = await ds.runMigrations();
-        expect(applied.map((m) => m.name)).toEqual(['UserTable1764000000000', 'MessageLogTable1764000000001', 'UserProfileColumns1764000000200']);
+        expect(applied.map((m) => m.name)).toEqual(['UserTable1764000000000', 'MessageLogTable1764000000001', 'UserProfileColumns1764000000200', 'SubscriptionAndDelivery1764000000300']);
         const unique = (await indexesOf(ds, 'user')).find((i) => i.Key_name === 'uq_user_open_id');
         expect(unique).toMatchObject({ Non_unique: 0, Column_name: 'open_id' });
         const columns = (await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field);
@@ -43,6 +43,21 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
         ]);
         await expect(ds.query("INSERT INTO `user` (open_id) VALUES ('dup'), ('dup')")).rejects.toThrow(/Duplicate/);
 
+        const subscriptionColumns: Array<{ Field: string; Collation: string | null }> = await ds.query('SHOW FULL COLUMNS FROM `subscription`');
+        expect(subscriptionColumns.map((c) => [c.Field, c.Collation])).toEqual([
+          ['id', null], ['open_id', 'utf8mb4_bin'], ['template_id', 'utf8mb4_bin'], ['status', expect.any(String)], ['remaining', null], ['updated_at', null],
+        ]);
+        const insert = "INSERT INTO `subscription` (open_id, template_id, status, remaining, updated_at) VALUES (?, 'tpl', 'accept', 1, NOW(3))";
+        await ds.query(insert, ['oCase']);
+        await ds.query(insert, ['ocase']); // byte for byte: another user
+        await expect(ds.query(insert, ['oCase'])).rejects.toThrow(/Duplicate/);
+        const logColumns = (await ds.query('SHOW COLUMNS FROM `message_log`')).map((c: { Field: string }) => c.Field);
+        expect(logColumns).toEqual(expect.arrayContaining(['delivery', 'delivery_errcode']));
+        expect((await indexesOf(ds, 'message_log')).find((i) => i.Key_name === 'idx_message_log_msgid')).toMatchObject({ Column_name: 'msgid' });
+
+        await ds.undoLastMigration();
+        expect(await ds.query("SHOW TABLES LIKE 'subscription'")).toHaveLength(0);
+        expect((await ds.query('SHOW COLUMNS FROM `message_log`')).map((c: { Field: string }) => c.Field)).not.toContain('delivery');
         await ds.undoLastMigration();
         expect((await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field)).toEqual(['id', 'open_id', 'union_id', 'created_at', 'updated_at']);
         await ds.undoLastMigration();
@@ -78,9 +93,7 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
         const indexes = await indexesOf(ds, 'user');
         expect(indexes.find((i) => i.Key_name === 'uq_user_open_id')).toMatchObject({ Non_unique: 0 });
         expect(indexes.find((i) => i.Key_name === 'idx_oid')).toBeUndefined();
-        await ds.undoLastMigration();
-        await ds.undoLastMigration();
-        await ds.undoLastMigration();
+        for (let left = ds.migrations.length; left > 0; left -= 1) await ds.undoLastMigration();
         expect(Number((await ds.query('SELECT COUNT(*) AS n FROM `user`'))[0].n)).toBe(4);
       });
     } finally {
@@ -95,14 +108,14 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
       const up = await run('npm', ['run', '--silent', 'migration:run'], { env, timeout: 60_000 });
       expect(up.stdout).toMatch(/UserTable1764000000000 has been executed successfully/);
       const down = await run('npm', ['run', '--silent', 'migration:revert'], { env, timeout: 60_000 });
-      expect(down.stdout).toMatch(/UserProfileColumns1764000000200 has been reverted successfully/);
+      expect(down.stdout).toMatch(/SubscriptionAndDelivery1764000000300 has been reverted successfully/);
       await withDataSource(db.url, async (ds) => {
-        expect(await ds.query("SHOW COLUMNS FROM `user` LIKE 'phone_number'")).toHaveLength(0);
+        expect(await ds.query("SHOW TABLES LIKE 'subscription'")).toHaveLength(0);
         expect(await ds.query("SHOW TABLES LIKE 'message_log'")).toHaveLength(1);
       });
       // The runtime image's way, without the CLI: src/database/migrate.ts (dist/database/migrate.js).
       const again = await run('node', ['--import', 'tsx', 'src/database/migrate.ts', 'run'], { env, timeout: 60_000 });
-      expect(again.stdout).toContain('Applied: UserProfileColumns1764000000200');
+      expect(again.stdout).toContain('Applied: SubscriptionAndDelivery1764000000300');
       const none = await run('node', ['--import', 'tsx', 'src/database/migrate.ts', 'run'], { env, timeout: 60_000 });
       expect(none.stdout).toContain('No pending migrations.');
     } finally {
@@ -138,7 +151,7 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
         const [stored] = await ds.query("SELECT nickname, avatar_url, phone_number FROM `user` WHERE open_id = 'oA'");
         expect(stored).toEqual({ nickname, avatar_url: avatar, phone_number: '+1 4155550100' });
 
-        await ds.undoLastMigration();
+        for (let i = migrations.length - 1; i >= profile; i -= 1) await ds.undoLastMigration();
         const columns = (await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field);
         for (const gone of ['nickname', 'avatar_url', 'phone_number', 'pure_phone_number', 'country_code']) expect(columns).not.toContain(gone);
         expect(columns).toEqual(expect.arrayContaining(['id', 'open_id', 'union_id', 'created_at', 'updated_at']));

@@ -30,6 +30,8 @@ interface LogItem {
   msgid: string | null;
   requestedBy: string;
   createdAt: string;
+  delivery: 'delivered' | 'failed' | null;
+  deliveryErrcode: number | null;
 }
 
 interface LogPage {
@@ -231,6 +233,8 @@ describe('templates: sending and the delivery log', () => {
           msgid: null,
           requestedBy: 'service:crm',
           createdAt: expect.any(String),
+          delivery: null,
+          deliveryErrcode: null,
         },
       ]);
     });
@@ -529,10 +533,10 @@ describe('templates: sending and the delivery log', () => {
       it('has exactly one row per attempt that reached WeChat, newest first, with who asked and what came back', () => {
         const [m1, m2] = received(me.openid);
         expect(rows).toEqual([
-          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'failed', errcode: -1, errmsg: expect.any(String), msgid: null, requestedBy: `user:${me.userId}`, createdAt: expect.any(String) },
-          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'failed', errcode: 43101, errmsg: expect.any(String), msgid: null, requestedBy: 'service:crm', createdAt: expect.any(String) },
-          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'sent', errcode: 0, errmsg: 'ok', msgid: m2.msgid, requestedBy: 'service:crm', createdAt: expect.any(String) },
-          { id: expect.any(String), openid: me.openid, templateId, page: 'pages/a/a', kind: 'subscribe', status: 'sent', errcode: 0, errmsg: 'ok', msgid: m1.msgid, requestedBy: `user:${me.userId}`, createdAt: expect.any(String) },
+          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'failed', errcode: -1, errmsg: expect.any(String), msgid: null, requestedBy: `user:${me.userId}`, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
+          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'failed', errcode: 43101, errmsg: expect.any(String), msgid: null, requestedBy: 'service:crm', createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
+          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'sent', errcode: 0, errmsg: 'ok', msgid: m2.msgid, requestedBy: 'service:crm', createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
+          { id: expect.any(String), openid: me.openid, templateId, page: 'pages/a/a', kind: 'subscribe', status: 'sent', errcode: 0, errmsg: 'ok', msgid: m1.msgid, requestedBy: `user:${me.userId}`, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
         ]);
         expect(received(me.openid)).toHaveLength(2);
         for (const row of rows) {
