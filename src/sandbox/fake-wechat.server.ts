@@ -114,6 +114,7 @@ export class FakeWechatServer {
   private readonly sentEventDelayMs: number;
   private readonly pendingPushes = new Set<NodeJS.Timeout>();
   private readonly inFlightPushes = new Set<Promise<unknown>>();
+  private lastCreateTime = 0;
   private closing: Promise<void> | undefined;
 
   private constructor(options: FakeWechatOptions) {
@@ -302,7 +303,7 @@ export class FakeWechatServer {
     const url = typeof target?.url === 'function' ? target.url() : target?.url;
     if (!target || !url) throw new Error('The fake has no push target (setPushTarget)');
     const built = buildPush(
-      { ToUserName: this.originalId, CreateTime: event.CreateTime ?? Math.floor(Date.now() / 1000), ...event },
+      { ToUserName: this.originalId, CreateTime: event.CreateTime ?? this.nextCreateTime(), ...event },
       { ...target, appId: this.appId, ...overrides },
     );
     const delivery = deliverPush(url, built).catch(() => ({ status: 0, body: '' }));
@@ -323,6 +324,15 @@ export class FakeWechatServer {
       Event: 'subscribe_msg_popup_event',
       List: ids.map((id): PushItemInput => ({ TemplateId: id, SubscribeStatusString: status, PopupScene: '0' })),
     });
+  }
+
+  /**
+   * Unix seconds, but never the same twice: a receiver tells pushes apart by sender, CreateTime and
+   * event, and a test (or a developer) pressing "accept" twice within a second means two answers.
+   */
+  private nextCreateTime(): number {
+    this.lastCreateTime = Math.max(Math.floor(Date.now() / 1000), this.lastCreateTime + 1);
+    return this.lastCreateTime;
   }
 
   private scheduleSentEvent(message: ReceivedMessage): void {
