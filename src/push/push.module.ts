@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
+import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { TemplatesModule } from '../templates/templates.module.js';
 import { WECHAT_ENDPOINT } from '../wechat/wechat.constants.js';
@@ -32,10 +33,10 @@ function resolveSettings(push: AppConfig['push'], endpoint: WechatEndpoint): Pus
   providers: [
     {
       provide: PUSH_VERIFIER,
-      inject: [ConfigService, WECHAT_ENDPOINT],
-      useFactory: (config: ConfigService<AppConfig, true>, endpoint: WechatEndpoint) => {
+      inject: [ConfigService, WECHAT_ENDPOINT, Clock],
+      useFactory: (config: ConfigService<AppConfig, true>, endpoint: WechatEndpoint, clock: Clock) => {
         const settings = resolveSettings(config.get('push', { infer: true }), endpoint);
-        return settings ? new PushVerifier(settings) : null;
+        return settings ? new PushVerifier(settings, clock) : null;
       },
     },
     PushService,

@@ -23,8 +23,8 @@ function codeOf(work: () => unknown): string | undefined {
 }
 
 describe('PushVerifier', () => {
-  const plain = new PushVerifier({ token: 'tok', aesKey: null, appId: 'wxapp' }, () => NOW * 1000);
-  const aes = new PushVerifier({ token: 'tok', aesKey: KEY, appId: 'wxapp' }, () => NOW * 1000);
+  const plain = new PushVerifier({ token: 'tok', aesKey: null, appId: 'wxapp' }, { now: () => NOW * 1000 });
+  const aes = new PushVerifier({ token: 'tok', aesKey: KEY, appId: 'wxapp' }, { now: () => NOW * 1000 });
 
   it('echoes echostr only for a right signature (the worked example of §7)', () => {
     const example = new PushVerifier({ token: 'AAAAA', aesKey: null, appId: 'wx' });

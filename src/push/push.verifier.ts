@@ -1,3 +1,4 @@
+import { type Clock, SystemClock } from '../common/clock.js';
 import { PushCipher, PushDecryptError, pushSignature, signaturesMatch } from './push.crypto.js';
 import { MAX_CLOCK_SKEW_SECONDS } from './push.constants.js';
 import { PushErrors } from './push.errors.js';
@@ -23,7 +24,7 @@ export class PushVerifier {
 
   constructor(
     readonly settings: PushSettings,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Pick<Clock, 'now'> = new SystemClock(),
   ) {
     this.cipher = settings.aesKey ? new PushCipher(settings.aesKey) : null;
   }
@@ -41,7 +42,7 @@ export class PushVerifier {
     const params = textParams(query, ['signature', 'timestamp', 'nonce', 'encrypt_type', 'msg_signature']);
     const { signature, timestamp, nonce } = params;
     if (!signature || !timestamp || !nonce) throw PushErrors.PUSH_SIGNATURE_INVALID();
-    if (!/^\d{1,12}$/.test(timestamp) || Math.abs(this.now() / 1000 - Number(timestamp)) > MAX_CLOCK_SKEW_SECONDS) {
+    if (!/^\d{1,12}$/.test(timestamp) || Math.abs(this.clock.now() / 1000 - Number(timestamp)) > MAX_CLOCK_SKEW_SECONDS) {
       throw PushErrors.PUSH_TIMESTAMP_STALE();
     }
     if (!signaturesMatch(pushSignature(this.settings.token, timestamp, nonce), signature)) throw PushErrors.PUSH_SIGNATURE_INVALID();
