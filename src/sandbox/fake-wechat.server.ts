@@ -54,27 +54,24 @@ export interface PushRecord {
 // The fake keeps only the latest push outcomes, so a long sandbox run stays bounded.
 const PUSH_LOG_SIZE = 100;
 
-export type FakeEndpoint =
-  | 'jscode2session'
-  | 'token'
-  | 'stable_token'
-  | 'subscribe_send'
-  | 'template_send'
-  | 'getuserphonenumber'
-  | 'checksession'
-  | 'sandbox_subscribe';
-
-const ROUTES: ReadonlyMap<string, FakeEndpoint> = new Map([
-  ['/sns/jscode2session', 'jscode2session'],
-  ['/cgi-bin/token', 'token'],
-  ['/cgi-bin/stable_token', 'stable_token'],
-  ['/cgi-bin/message/subscribe/send', 'subscribe_send'],
-  ['/cgi-bin/message/wxopen/template/send', 'template_send'],
-  ['/wxa/business/getuserphonenumber', 'getuserphonenumber'],
-  ['/wxa/checksession', 'checksession'],
+/** The fake's endpoints by name, with the path each answers on. */
+const PATHS = {
+  jscode2session: '/sns/jscode2session',
+  token: '/cgi-bin/token',
+  stable_token: '/cgi-bin/stable_token',
+  subscribe_send: '/cgi-bin/message/subscribe/send',
+  template_send: '/cgi-bin/message/wxopen/template/send',
+  getuserphonenumber: '/wxa/business/getuserphonenumber',
+  checksession: '/wxa/checksession',
   // Not WeChat's: lets a developer press "accept" in the sandbox (see pushPopupEvent).
-  ['/sandbox/subscribe', 'sandbox_subscribe'],
-]);
+  sandbox_subscribe: '/sandbox/subscribe',
+} as const;
+
+export type FakeEndpoint = keyof typeof PATHS;
+
+const ROUTES: ReadonlyMap<string, FakeEndpoint> = new Map(
+  Object.entries(PATHS).map(([endpoint, path]) => [path, endpoint as FakeEndpoint]),
+);
 const POST_ONLY: ReadonlySet<FakeEndpoint> = new Set(['stable_token', 'subscribe_send', 'template_send', 'getuserphonenumber']);
 
 const JSON_TYPE = 'application/json; encoding=utf-8';
