@@ -36,9 +36,9 @@ export class AuthController {
     WechatErrors.WECHAT_TIMEOUT,
   )
   async login(@Body() dto: LoginDto, @Res({ passthrough: true }) response: AppResponse): Promise<LoginResponseDto> {
-    const result = await this.auth.login((dto.code ?? dto.js_code) as string);
-    response.header('Authorization', result.token);
-    return result;
+    const { token, expiresIn, user } = await this.auth.login((dto.code ?? dto.js_code) as string);
+    response.header('Authorization', token);
+    return { token, expiresIn, user: { id: user.id, openid: user.openid, unionid: user.unionid } };
   }
 
   @UserOnly('Only a user session can log out')
@@ -48,6 +48,16 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'The token stops working at once' })
   @ApiErrorResponses(AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED)
   async logout(@CurrentPrincipal() principal: UserPrincipal): Promise<void> {
-    await this.auth.logout(principal.sessionId);
+    await this.auth.logout(principal.userId, principal.sessionId);
+  }
+
+  @UserOnly('Only a user session can log out')
+  @Post('logout-all')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'Every session of the user stops working at once, on every instance' })
+  @ApiErrorResponses(AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED, StoreErrors.STORE_UNAVAILABLE)
+  async logoutAll(@CurrentPrincipal() principal: UserPrincipal): Promise<void> {
+    await this.auth.logoutAll(principal.userId);
   }
 }

@@ -9,12 +9,10 @@ import { AuthErrors } from './auth.errors.js';
 import { ServiceTokens } from './service-tokens.js';
 import { SessionStore } from './session.store.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Global guard: every route needs `Authorization: <token>` or `Bearer <token>` unless @Public().
- * A SERVICE_TOKENS token makes a service principal; otherwise the session is looked up in the store.
- * A route's @UserOnly()/@ServiceOnly() then decides whether that kind of principal may call it.
+ * A session token is one store read (the session carries the user); a SERVICE_TOKENS token makes a
+ * service principal. A route's @UserOnly()/@ServiceOnly() then decides whether that kind of principal may call it.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -35,15 +33,15 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AppRequest>();
     const token = extractToken(request.headers.authorization);
     if (!token) throw AuthErrors.AUTH_TOKEN_MISSING();
-    const service = this.serviceTokens.match(token);
-    if (service) {
-      request.principal = { kind: 'service', name: service };
+    const session = await this.sessions.find(token);
+    if (session) {
+      const { user } = session;
+      request.principal = { kind: 'user', userId: user.id, openid: user.openid, user, sessionId: session.sessionId, expiresAt: session.expiresAt };
       return this.mayCall(context, request.principal);
     }
-    if (!UUID.test(token)) throw AuthErrors.AUTH_TOKEN_INVALID();
-    const session = await this.sessions.find(token);
-    if (!session) throw AuthErrors.AUTH_TOKEN_INVALID();
-    request.principal = { kind: 'user', userId: session.data.userId, openid: session.data.openid, sessionId: session.sessionId };
+    const service = this.serviceTokens.match(token);
+    if (!service) throw AuthErrors.AUTH_TOKEN_INVALID();
+    request.principal = { kind: 'service', name: service };
     return this.mayCall(context, request.principal);
   }
 

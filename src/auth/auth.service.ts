@@ -1,61 +1,61 @@
-import { createHash } from 'node:crypto';
-import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import { Inject, Injectable } from '@nestjs/common';
-import type { Cache } from 'cache-manager';
+import { Injectable, Logger } from '@nestjs/common';
 import { UsersRepository } from '../users/users.repository.js';
-import { WechatClient, type Code2SessionResult } from '../wechat/wechat.client.js';
-import { isWechatError } from '../wechat/wechat.errors.js';
-import { toDomainError, type WechatErrorMapping } from '../wechat/wechat-error.mapping.js';
-import { AuthErrors } from './auth.errors.js';
-import type { LoginResponseDto } from './dto/login-response.dto.js';
-import { SessionStore } from './session.store.js';
-
-// A wx.login code lives 5 minutes at WeChat; keeping its first result that long turns a client's or
-// proxy's retry of the same code into the same user instead of WeChat's 40163 (wechat-api.md §9).
-const CODE_RESULT_TTL_MS = 5 * 60_000;
-
-const LOGIN_ERRORS: WechatErrorMapping = {
-  invalid_code: AuthErrors.WECHAT_INVALID_CODE,
-  code_used: AuthErrors.WECHAT_CODE_USED,
-  code_blocked: AuthErrors.WECHAT_CODE_BLOCKED,
-};
+import type { Code2SessionResult } from '../wechat/wechat.client.js';
+import { LoginCodeExchange } from './login-code.exchange.js';
+import { type OpenedSession, SessionStore } from './session.store.js';
+import { snapshotOf, type UserSnapshot } from './user-snapshot.js';
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
   constructor(
-    private readonly wechat: WechatClient,
+    private readonly codes: LoginCodeExchange,
     private readonly users: UsersRepository,
     private readonly sessions: SessionStore,
-    @Inject(CACHE_MANAGER) private readonly cache: Cache,
   ) {}
 
-  async login(code: string): Promise<LoginResponseDto> {
-    const identity = await this.exchange(code);
-    const user = await this.users.upsertFromWechat(identity.openid, identity.unionid);
-    const session = await this.sessions.create({
-      userId: user.id,
-      openid: user.openId,
-      unionid: user.unionId,
-      sessionKey: identity.sessionKey,
-      createdAt: new Date().toISOString(),
-    });
-    return { ...session, user: { id: user.id, openid: user.openId, unionid: user.unionId } };
-  }
+  /**
+   * A repeat login is answered from the store (openid → id, then the session script copies the
+   * stored snapshot): no SQL. A first login, a user the store has forgotten, or a new unionid goes
+   * to the database, which stays the one authority on users (one row per openid).
+   */
+  async login(code: string): Promise<OpenedSession> {
+    const identity = await this.codes.exchange(code);
+    const knownId = await this.sessions.userIdOf(identity.openid);
+    const opened = knownId === null ? null : await this.open(knownId, identity);
+    if (opened && (identity.unionid === null || opened.user.unionid === identity.unionid)) return opened;
 
-  logout(sessionId: string): Promise<void> {
-    return this.sessions.revoke(sessionId);
-  }
-
-  private async exchange(code: string): Promise<Code2SessionResult> {
-    const cacheKey = `login-code:${createHash('sha256').update(code).digest('hex')}`;
-    const cached = await this.cache.get<Code2SessionResult>(cacheKey);
-    if (cached) return cached;
-    try {
-      const identity = await this.wechat.code2Session(code);
-      await this.cache.set(cacheKey, identity, CODE_RESULT_TTL_MS);
-      return identity;
-    } catch (error) {
-      throw isWechatError(error) ? toDomainError(error, LOGIN_ERRORS) : error;
+    const user = snapshotOf(await this.users.upsertFromWechat(identity.openid, identity.unionid));
+    if (opened?.user.id === user.id) {
+      // WeChat sent a new unionid: the row has it now, and so does every session of the user.
+      await this.sessions.refreshUser(user);
+      return { ...opened, user };
     }
+    if (opened) await this.sessions.revoke(opened.token);
+    await this.sessions.rememberOpenid(identity.openid, user.id);
+    const created = await this.open(user.id, identity, user);
+    if (!created) throw new Error(`no session opened for user ${user.id} despite its snapshot`);
+    return created;
+  }
+
+  logout(userId: number, sessionId: string): Promise<void> {
+    return this.sessions.end(userId, sessionId);
+  }
+
+  async logoutAll(userId: number): Promise<void> {
+    await this.sessions.endAllForUser(userId);
+  }
+
+  /**
+   * Opens a session with the stored snapshot (else `fallback`). A stored snapshot of another openid
+   * means the store outlived its database (ids were reused): it is dropped, never trusted.
+   */
+  private async open(userId: number, identity: Code2SessionResult, fallback?: UserSnapshot): Promise<OpenedSession | null> {
+    const opened = await this.sessions.create(userId, identity.sessionKey, fallback);
+    if (!opened || opened.user.openid === identity.openid) return opened;
+    this.logger.warn(`Stored snapshot of user ${userId} names another openid; dropping what the store knows of that user`);
+    await this.sessions.forgetUser(opened.user);
+    return fallback ? this.sessions.create(userId, identity.sessionKey, fallback) : null;
   }
 }

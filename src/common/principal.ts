@@ -1,9 +1,15 @@
+import type { UserSnapshot } from '../auth/user-snapshot.js';
+
+/** A user's session: the user as the session carries it (no database read behind it). */
 export interface UserPrincipal {
   kind: 'user';
   userId: number;
   openid: string;
-  /** Store key of the session, so logout can delete it without keeping the token around. */
+  user: UserSnapshot;
+  /** Identifies the session in the store, so logout can end it without keeping the token around. */
   sessionId: string;
+  /** When the session expires (ms since the epoch). */
+  expiresAt: number;
 }
 
 export interface ServicePrincipal {

@@ -24,7 +24,7 @@ export interface AppConfig {
   database: DatabaseConfig;
   redis: { url: string | null };
   wechat: WechatConfig;
-  auth: { sessionTtlSeconds: number; serviceTokens: ReadonlyMap<string, string> };
+  auth: { sessionTtlSeconds: number; sessionMaxPerUser: number; serviceTokens: ReadonlyMap<string, string> };
   throttle: { loginLimit: number };
   /** The message-push callback's Token and EncodingAESKey (null: not configured / plaintext mode). */
   push: { token: string | null; aesKey: string | null };

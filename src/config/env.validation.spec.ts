@@ -19,6 +19,7 @@ describe('validateEnvironment', () => {
       refreshMarginSeconds: 600,
     });
     expect(config.auth.sessionTtlSeconds).toBe(604800);
+    expect(config.auth.sessionMaxPerUser).toBe(10);
     expect(config.auth.serviceTokens.size).toBe(0);
     expect(config.throttle.loginLimit).toBe(60);
   });
@@ -49,6 +50,7 @@ describe('validateEnvironment', () => {
     ['DATABASE_URL', { DATABASE_URL: 'postgres://u:p@localhost/db' }],
     ['SESSION_TTL_SECONDS', { SESSION_TTL_SECONDS: '-1' }],
     ['SESSION_TTL_SECONDS', { SESSION_TTL_SECONDS: 'week' }],
+    ['SESSION_MAX_PER_USER', { SESSION_MAX_PER_USER: '0' }],
     ['SERVICE_TOKENS', { SERVICE_TOKENS: 'billing=short-token' }],
     ['SERVICE_TOKENS', { SERVICE_TOKENS: 'no-equals-sign' }],
     ['PORT', { PORT: '70000' }],

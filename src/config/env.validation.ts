@@ -59,6 +59,9 @@ class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(365 * 24 * 3600)
   SESSION_TTL_SECONDS = 604800;
 
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  SESSION_MAX_PER_USER = 10;
+
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   SERVICE_TOKENS?: string;
 
@@ -116,7 +119,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): Ap
       timeoutMs: env.WECHAT_TIMEOUT_MS,
       refreshMarginSeconds: env.WECHAT_TOKEN_REFRESH_MARGIN_SECONDS,
     },
-    auth: { sessionTtlSeconds: env.SESSION_TTL_SECONDS, serviceTokens: parseServiceTokens(env.SERVICE_TOKENS) },
+    auth: {
+      sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+      sessionMaxPerUser: env.SESSION_MAX_PER_USER,
+      serviceTokens: parseServiceTokens(env.SERVICE_TOKENS),
+    },
     throttle: { loginLimit: env.THROTTLE_LOGIN_LIMIT },
     push: { token: env.WECHAT_PUSH_TOKEN ?? null, aesKey: env.WECHAT_PUSH_AES_KEY ?? null },
     log: { level: env.LOG_LEVEL },

@@ -18,6 +18,40 @@ export abstract class KeyValueStore {
   /** INCR with the expiry set on creation; returns the new count and the remaining TTL. */
   abstract increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }>;
   abstract ping(): Promise<void>;
+
+  // --- Scripts and multi-key reads (sessions) -------------------------------------------------
+  /** MGET: one value (or null) per key, in order. */
+  abstract getMany(keys: readonly string[]): Promise<Array<string | null>>;
+  /**
+   * Runs an atomic script: its Lua on Redis (EVALSHA, loaded on first use), its `local` twin on the
+   * in-process store, where running synchronously makes it just as atomic. On a Redis Cluster every
+   * key a script touches (KEYS and any it builds) must share one hash tag.
+   */
+  abstract runScript(script: StoreScript, keys: readonly string[], args: readonly string[]): Promise<ScriptReply>;
+}
+
+/** What a script returns: Redis's reply types as node-redis gives them (Lua false/nil → null). */
+export type ScriptReply = string | number | null | ScriptReply[];
+
+/** The synchronous operations a script's in-process twin may use (same semantics as the Redis commands). */
+export interface LocalScriptContext {
+  now(): number;
+  get(key: string): string | null;
+  /** ttlMs 'keep' = SET … KEEPTTL; 'none' = no expiry. */
+  set(key: string, value: string, ttlMs: number | 'keep' | 'none'): void;
+  del(key: string): boolean;
+  pexpire(key: string, ttlMs: number): void;
+  zadd(key: string, score: number, member: string): void;
+  zrem(key: string, member: string): void;
+  /** Members ordered by score (ties by member), as ZRANGE key 0 -1 WITHSCORES. */
+  zrangeWithScores(key: string): Array<[member: string, score: number]>;
+  zremRangeByScore(key: string, maxScore: number): void;
+}
+
+export interface StoreScript {
+  readonly name: string;
+  readonly lua: string;
+  readonly local: (store: LocalScriptContext, keys: readonly string[], args: readonly string[]) => ScriptReply;
 }
 
 export class StoreUnavailableError extends DomainError {

@@ -1,4 +1,5 @@
-import { KeyValueStore, StoreUnavailableError } from './key-value.store.js';
+import { createHash } from 'node:crypto';
+import { KeyValueStore, type ScriptReply, type StoreScript, StoreUnavailableError } from './key-value.store.js';
 import type { RedisConnection } from './redis.connection.js';
 
 const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -46,6 +47,32 @@ export class RedisKeyValueStore extends KeyValueStore {
 
   async ping(): Promise<void> {
     await this.run((c) => c.ping());
+  }
+
+  // --- Scripts and multi-key reads (sessions) -------------------------------------------------
+  private readonly scriptShas = new WeakMap<StoreScript, string>();
+
+  async getMany(keys: readonly string[]): Promise<Array<string | null>> {
+    if (keys.length === 0) return [];
+    return this.run((c) => c.mGet([...keys]));
+  }
+
+  runScript(script: StoreScript, keys: readonly string[], args: readonly string[]): Promise<ScriptReply> {
+    let sha = this.scriptShas.get(script);
+    if (!sha) {
+      sha = createHash('sha1').update(script.lua).digest('hex');
+      this.scriptShas.set(script, sha);
+    }
+    const options = { keys: [...keys], arguments: [...args] };
+    return this.run(async (c) => {
+      try {
+        return (await c.evalSha(sha, options)) as ScriptReply;
+      } catch (error) {
+        // First use on this server (or after SCRIPT FLUSH / a restart): EVAL loads it.
+        if (!/NOSCRIPT/.test((error as Error).message)) throw error;
+        return (await c.eval(script.lua, options)) as ScriptReply;
+      }
+    });
   }
 
   private async run<T>(command: (client: RedisConnection['client']) => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { User } from './user.entity.js';
+import type { UserSnapshot } from '../auth/user-snapshot.js';
 
 /** The user as the API shows it: to the user itself and to services only (it carries the phone number). */
 export class UserView {
@@ -14,17 +14,17 @@ export class UserView {
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 
-  static of(user: User): UserView {
+  static of(user: UserSnapshot): UserView {
     return {
       id: user.id,
-      openid: user.openId,
-      unionid: user.unionId,
-      nickname: user.nickname ?? null,
-      avatarUrl: user.avatarUrl ?? null,
-      phoneNumber: user.phoneNumber ?? null,
-      countryCode: user.countryCode ?? null,
-      createdAt: new Date(user.createdAt).toISOString(),
-      updatedAt: new Date(user.updatedAt).toISOString(),
+      openid: user.openid,
+      unionid: user.unionid,
+      nickname: user.nickname,
+      avatarUrl: user.avatarUrl,
+      phoneNumber: user.phoneNumber,
+      countryCode: user.countryCode,
+      createdAt: user.createdAt,
+      updatedAt: user.updatedAt,
     };
   }
 }

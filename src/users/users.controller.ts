@@ -5,6 +5,7 @@ import { CurrentPrincipal } from '../common/decorators/current-principal.decorat
 import { ServiceOnly, UserOnly } from '../common/decorators/access.decorator.js';
 import type { UserPrincipal } from '../common/principal.js';
 import { AuthErrors } from '../auth/auth.errors.js';
+import { snapshotOf } from '../auth/user-snapshot.js';
 import { HttpErrors } from '../common/errors/http.errors.js';
 import { DatabaseErrors } from '../database/database.errors.js';
 import { StoreErrors } from '../redis/store.errors.js';
@@ -19,18 +20,13 @@ import { UserView } from './user.view.js';
 export class UsersController {
   constructor(private readonly users: UsersRepository) {}
 
+  /** Answered from the session's snapshot of the user: no database read. */
   @UserOnly('Only a user session has a profile')
   @Get('me')
   @ApiOkResponse({ type: UserView })
-  @ApiErrorResponses(
-    AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID,
-    AuthErrors.USER_SESSION_REQUIRED,
-    StoreErrors.STORE_UNAVAILABLE, DatabaseErrors.DATABASE_UNAVAILABLE,
-  )
-  async me(@CurrentPrincipal() principal: UserPrincipal): Promise<UserView> {
-    const user = await this.users.findById(principal.userId);
-    if (!user) throw UsersErrors.SESSION_USER_GONE();
-    return UserView.of(user);
+  @ApiErrorResponses(AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED, StoreErrors.STORE_UNAVAILABLE)
+  me(@CurrentPrincipal() principal: UserPrincipal): UserView {
+    return UserView.of(principal.user);
   }
 
   /** For internal services: the user with that openid (personal fields included). */
@@ -47,7 +43,7 @@ export class UsersController {
   async findByOpenid(@Query() query: FindUserQuery): Promise<UserView> {
     const user = await this.users.findByOpenid(query.openid);
     if (!user) throw UsersErrors.USER_NOT_FOUND_BY_OPENID();
-    return UserView.of(user);
+    return UserView.of(snapshotOf(user));
   }
 
   /** For internal services: the user with that id (personal fields included). */
@@ -64,6 +60,6 @@ export class UsersController {
   async findById(@Param() params: UserIdParams): Promise<UserView> {
     const user = await this.users.findById(Number(params.id));
     if (!user) throw UsersErrors.USER_NOT_FOUND({ params: { id: params.id } });
-    return UserView.of(user);
+    return UserView.of(snapshotOf(user));
   }
 }

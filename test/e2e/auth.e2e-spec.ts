@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
+import { sessionKeys } from '../../src/auth/session.keys.js';
 import { KeyValueStore } from '../../src/redis/key-value.store.js';
 import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
 
@@ -21,7 +23,8 @@ describe('login, session and guard', () => {
   it('logs in, upserts the user and returns a token in the body and the Authorization header', async () => {
     const { openid, res, token } = await login(undefined, 'union-1');
     expect(res.body).toEqual({ token, expiresIn: 604800, user: { id: expect.any(Number), openid, unionid: 'union-1' } });
-    expect(token).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // <user id>.<32 base64url chars>: the id routes the one store read to the user's slot; the rest is 192 random bits.
+    expect(token).toMatch(new RegExp(`^${res.body.user.id}\\.[A-Za-z0-9_-]{32}$`));
     expect(res.headers.authorization).toBe(token);
     expect(JSON.stringify(res.body) + JSON.stringify(res.headers)).not.toMatch(/session_?key/i);
 
@@ -94,7 +97,7 @@ describe('login, session and guard', () => {
   });
 
   it('rejects missing, malformed and unknown tokens with 401', async () => {
-    for (const header of [undefined, '', 'Bearer', 'Bearer not-a-token', '3b241101-e2bb-4255-8caf-4136c566a962']) {
+    for (const header of [undefined, '', 'Bearer', 'Bearer not-a-token', '3b241101-e2bb-4255-8caf-4136c566a962', `1.${'A'.repeat(32)}`]) {
       const req = request(t.url).get('/users/me');
       const res = await (header === undefined ? req : req.set('Authorization', header)).expect(401);
       expect(res.body).toMatchObject({ statusCode: 401, code: expect.stringMatching(/^AUTH_TOKEN_(MISSING|INVALID)$/) });
@@ -108,13 +111,14 @@ describe('login, session and guard', () => {
   });
 
   it('keys sessions by a hash of the token, never the token itself', async () => {
-    const { token } = await login();
+    const { token, res } = await login();
+    const userId = res.body.user.id as number;
     const store = t.app.get(KeyValueStore);
-    expect(await store.get(`session:${token}`)).toBeNull();
-    const { createHash } = await import('node:crypto');
-    const raw = await store.get(`session:${createHash('sha256').update(token).digest('hex')}`);
+    expect(await store.get(sessionKeys.session(userId, token))).toBeNull();
+    const raw = await store.get(sessionKeys.session(userId, createHash('sha256').update(token).digest('base64url')));
     expect(raw).not.toBeNull();
     expect(raw).not.toContain(token);
+    expect(raw).not.toMatch(/session_?key/i);
   });
 
   it('authenticates a service token, which is not a user', async () => {

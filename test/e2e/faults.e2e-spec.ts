@@ -64,8 +64,10 @@ describeWithServices({ mysql: true, redis: true }, 'outages of real dependencies
       expect(login.result.status).toBe(503);
       expect(login.result.body.code).toBe('DATABASE_UNAVAILABLE');
       expect(login.ms).toBeLessThan(6000);
+      // The session carries the user: a guarded read needs no database.
       const me = await request(t.url).get('/users/me').set('Authorization', before.body.token);
-      expect(me.status).toBe(503);
+      expect(me.status).toBe(200);
+      expect(me.body.id).toBe(before.body.user.id);
       const health = await timed(() => request(t.url).get('/health'));
       expect(health.result.status).toBe(503);
       expect(health.result.body.error.database.status).toBe('down');

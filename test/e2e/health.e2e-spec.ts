@@ -57,7 +57,7 @@ describe('GET /health with Redis unreachable', () => {
   it('answers guarded routes with 503, not 401 or a hang', async () => {
     const res = await request(t.url)
       .get('/users/me')
-      .set('Authorization', 'Bearer 3b241101-e2bb-4255-8caf-4136c566a962')
+      .set('Authorization', `Bearer 1.${'A'.repeat(32)}`)
       .expect(503);
     expect(res.body).toMatchObject({ statusCode: 503, code: 'STORE_UNAVAILABLE' });
   });

@@ -109,7 +109,18 @@ export class OwnMariadb {
     this.child = null;
   }
 
+  /** SIGSTOP: the server keeps its connections open and answers nothing (a stalled database). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  unpause(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async destroy(): Promise<void> {
+    this.unpause();
     await this.kill();
     await rm(this.dir, { recursive: true, force: true });
   }
