@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { PushModule } from './push/push.module.js';
 import { StoreModule } from './redis/store.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database), retryAttempts: 3, retryDelay: 1000 }),
         ScheduleModule.forRoot(),
         CommonModule,
+        MetricsModule,
         StoreModule,
         AuthModule,
         UsersModule,

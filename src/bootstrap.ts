@@ -8,6 +8,7 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { HTTP_LOGGER } from './logging/logging.module.js';
 import { PinoLoggerService } from './logging/pino-logger.service.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import type { RequestLogger } from './logging/request-logger.js';
 
 const XML_TYPES = ['text/xml', 'application/xml'];
@@ -28,18 +29,31 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
     const fastify = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: limit, trustProxy: fastifyTrustProxy(config.http.trustProxy) }), options);
     const logRequest = fastify.get<string, RequestLogger>(HTTP_LOGGER);
-    fastify.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
+    const metrics = fastify.get(MetricsService);
+    const instance = fastify.getHttpAdapter().getInstance();
+    instance.addHook('onRequest', (request, reply, done) => {
       logRequest(request.raw, reply.raw);
       done();
     });
     fastify.useBodyParser(XML_TYPES, { bodyLimit: limit }, (_request, body, done) => done(null, body.toString('utf8')));
+    // routeOptions.url is the matched route as declared (`/users/:id`); undefined when none matched.
+    instance.addHook('onResponse', (request, reply, done) => {
+      metrics.observeHttpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
     app = fastify;
   } else {
     const { ExpressAdapter } = await import('@nestjs/platform-express');
     const express = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), { ...options, bodyParser: false });
     const logRequest = express.get<string, RequestLogger>(HTTP_LOGGER);
-    express.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
+    const metrics = express.get(MetricsService);
+    express.use((request: IncomingMessage & { route?: { path?: string } }, response: ServerResponse, next: () => void) => {
       logRequest(request, response);
+      const started = performance.now();
+      // Express sets request.route to the matched route, whose path is the declared one (`/users/:id`).
+      response.once('finish', () => {
+        metrics.observeHttpRequest(request.method ?? '', request.route?.path, response.statusCode, (performance.now() - started) / 1000);
+      });
       next();
     });
     express.useBodyParser('json', { limit });

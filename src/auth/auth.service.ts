@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { Code2SessionResult } from '../wechat/wechat.client.js';
 import { LoginCodeExchange } from './login-code.exchange.js';
@@ -13,14 +14,22 @@ export class AuthService {
     private readonly codes: LoginCodeExchange,
     private readonly users: UsersRepository,
     private readonly sessions: SessionStore,
+    private readonly metrics: MetricsService,
   ) {}
+
+  /** Every successful login opens one session for its client (sessions_created_total). */
+  async login(code: string): Promise<OpenedSession> {
+    const opened = await this.openSession(code);
+    this.metrics.countSessionCreated();
+    return opened;
+  }
 
   /**
    * A repeat login is answered from the store (openid → id, then the session script copies the
    * stored snapshot): no SQL. A first login, a user the store has forgotten, or a new unionid goes
    * to the database, which stays the one authority on users (one row per openid).
    */
-  async login(code: string): Promise<OpenedSession> {
+  private async openSession(code: string): Promise<OpenedSession> {
     const identity = await this.codes.exchange(code);
     const knownId = await this.sessions.userIdOf(identity.openid);
     const opened = knownId === null ? null : await this.open(knownId, identity);

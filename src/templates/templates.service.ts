@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { DomainError } from '../common/errors/domain.error.js';
 import { type Principal, principalLabel } from '../common/principal.js';
 import type { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { SubscriptionsService } from '../push/subscriptions.service.js';
 import { AccessTokenService } from '../wechat/access-token.service.js';
@@ -38,6 +39,7 @@ export class TemplatesService {
     private readonly logs: MessageLogRepository,
     private readonly idempotency: IdempotencyStore,
     private readonly subscriptions: SubscriptionsService,
+    private readonly metrics: MetricsService,
     config: ConfigService<AppConfig, true>,
   ) {
     // Worst case of one delivery: two waits for the token lock (each at most 4 timeouts + 5 s, see
@@ -148,6 +150,7 @@ export class TemplatesService {
    * the request into an error the client would retry (and send twice): it is logged instead.
    */
   private async record(entry: Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode'>): Promise<void> {
+    this.metrics.countTemplateMessage(entry.kind, entry.status);
     try {
       await this.logs.insert(entry, new Date());
     } catch (error) {

@@ -5,6 +5,7 @@ import { ConfigService } from '@nestjs/config';
 import axios from 'axios';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import type { AppConfig, TokenMode } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { MemoryKeyValueStore } from '../redis/memory-key-value.store.js';
 import { FakeWechatServer } from '../sandbox/fake-wechat.server.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -29,8 +30,9 @@ async function setUp(mode: TokenMode) {
     refreshMarginSeconds: 600,
   };
   const config = new ConfigService<AppConfig, true>({ wechat });
-  const client = new WechatClient(new HttpService(axios.create()), { ...wechat, baseUrl: fake.baseUrl, appId: fake.appId, appSecret: fake.appSecret, sandbox: null }, config);
-  const instance = () => new AccessTokenService(client, store, config, clock);
+  const metrics = new MetricsService();
+  const client = new WechatClient(new HttpService(axios.create()), { ...wechat, baseUrl: fake.baseUrl, appId: fake.appId, appSecret: fake.appSecret, sandbox: null }, metrics, config);
+  const instance = () => new AccessTokenService(client, store, metrics, config, clock);
   const key = `wechat:access-token:${fake.appId}`;
   const endpoint = mode === 'stable' ? 'stable_token' : 'token';
   opened.push(fake, store);

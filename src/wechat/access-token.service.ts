@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Interval } from '@nestjs/schedule';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { KeyValueStore } from '../redis/key-value.store.js';
 import { StoreLock } from '../redis/store-lock.js';
 import { AccessTokenStore, type StoredToken } from './access-token.store.js';
@@ -47,6 +48,7 @@ export class AccessTokenService {
   constructor(
     private readonly client: WechatClient,
     store: KeyValueStore,
+    private readonly metrics: MetricsService,
     config: ConfigService<AppConfig, true>,
     private readonly clock: Clock,
   ) {
@@ -160,8 +162,10 @@ export class AccessTokenService {
       this.memo = { stored, until: stored.fetchedAt + MEMO_MS };
       this.lastRefreshAt = stored.fetchedAt;
       this.lastError = null;
+      this.metrics.countTokenRefresh('success');
       return result.accessToken;
     } catch (error) {
+      this.metrics.countTokenRefresh('failure');
       this.lastError = {
         errcode: error instanceof WechatApiError ? error.errcode : null,
         message: (error as Error).message,

@@ -6,6 +6,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AxiosError, type AxiosRequestConfig } from 'axios';
 import type { AppConfig, TokenMode } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { WECHAT_ENDPOINT } from './wechat.constants.js';
 import { type Msgid, parseWechatJson, toMsgid, type WechatBody } from './wechat-json.js';
 import type { WechatEndpoint } from './wechat-endpoint.js';
@@ -72,6 +73,7 @@ export class WechatClient {
   constructor(
     private readonly http: HttpService,
     @Inject(WECHAT_ENDPOINT) private readonly endpoint: WechatEndpoint,
+    private readonly metrics: MetricsService,
     config: ConfigService<AppConfig, true>,
   ) {
     const wechat = config.get('wechat', { infer: true });
@@ -215,7 +217,20 @@ export class WechatClient {
     return { accessToken: body.access_token, expiresIn: body.expires_in };
   }
 
+  /** Every call to WeChat goes through here: counted by endpoint and errcode, and timed. */
   private async call(endpoint: WechatEndpointName, request: AxiosRequestConfig): Promise<WechatBody> {
+    const started = performance.now();
+    try {
+      const body = await this.callOnce(endpoint, request);
+      this.metrics.observeWechatCall(endpoint, 0, (performance.now() - started) / 1000);
+      return body;
+    } catch (error) {
+      this.metrics.observeWechatCall(endpoint, outcomeLabel(error), (performance.now() - started) / 1000);
+      throw error;
+    }
+  }
+
+  private async callOnce(endpoint: WechatEndpointName, request: AxiosRequestConfig): Promise<WechatBody> {
     let text: string;
     try {
       const response = await this.send(request);
@@ -256,6 +271,12 @@ export class WechatClient {
     this.logger.warn(error.message);
     return error;
   }
+}
+
+/** WeChat's errcode, or what went wrong when WeChat gave none (timeout, network, bad_response). */
+function outcomeLabel(error: unknown): number | string {
+  if (error instanceof WechatApiError) return error.errcode;
+  return error instanceof WechatTransportError ? error.kind : 'network';
 }
 
 function toTransportError(endpoint: WechatEndpointName, error: unknown): WechatTransportError {
