@@ -54,8 +54,10 @@ export interface StoreScript {
   readonly local: (store: LocalScriptContext, keys: readonly string[], args: readonly string[]) => ScriptReply;
 }
 
+/** The client sees the catalogue's message; what went wrong (driver text included) stays in the cause, for the log. */
 export class StoreUnavailableError extends DomainError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(StoreErrors.STORE_UNAVAILABLE.code, message, StoreErrors.STORE_UNAVAILABLE.status, {}, options);
+  constructor(detail: string, options?: { cause?: unknown }) {
+    const { code, message, status } = StoreErrors.STORE_UNAVAILABLE;
+    super(code, message, status, {}, { cause: new Error(detail, { cause: options?.cause }) });
   }
 }
