@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { KeyValueStore } from '../redis/key-value.store.js';
+import { MAX_CLOCK_SKEW_SECONDS } from './push.constants.js';
 import { PushErrors } from './push.errors.js';
 import type { PushEvent } from './push-event.js';
 
@@ -27,6 +28,19 @@ export class PushReplayStore {
     throw PushErrors.PUSH_IN_PROGRESS();
   }
 
+  /**
+   * Plaintext mode: `signature` covers token, timestamp and nonce but not the body, so anyone who saw
+   * one push could send another body with its query. The first body a signature arrives with is the
+   * only one it is good for, while its timestamp is accepted (either side of now).
+   */
+  async bindSignature(signature: string, timestamp: string, nonce: string, body: string): Promise<void> {
+    const key = `push:sig:${sha256([signature.toLowerCase(), timestamp, nonce].join('\u0000'))}`;
+    const digest = sha256(body);
+    if (await this.store.setIfAbsent(key, digest, 2 * MAX_CLOCK_SKEW_SECONDS * 1000 + 60_000)) return;
+    const bound = await this.store.get(key);
+    if (bound !== null && bound !== digest) throw PushErrors.PUSH_SIGNATURE_REUSED();
+  }
+
   async complete(key: string): Promise<void> {
     await this.store.set(key, DONE, KEPT_MS);
   }
@@ -44,5 +58,9 @@ export function replayKey(event: PushEvent): string {
   const identity = event.msgId
     ? ['msg', event.msgId]
     : ['event', event.fromUserName, event.createTime, event.event, ...event.items.map((i) => [i.templateId, i.status, i.msgId, i.errorCode].join('\u0001'))];
-  return `push:seen:${createHash('sha256').update(identity.join('\u0000')).digest('hex')}`;
+  return `push:seen:${sha256(identity.join('\u0000'))}`;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }

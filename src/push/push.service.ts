@@ -26,6 +26,10 @@ export class PushService {
    */
   async receive(query: PushQuery, rawBody: string | undefined): Promise<void> {
     const event = this.configured().open(query, rawBody);
+    if (query['encrypt_type'] === undefined) {
+      // Verified above: these are single strings and the body is there.
+      await this.replays.bindSignature(String(query['signature']), String(query['timestamp']), String(query['nonce']), rawBody as string);
+    }
     if (!this.events.handles(event)) {
       this.logger.log({ msgType: event.msgType, event: event.event, openid: event.fromUserName }, 'Push acknowledged, not handled');
       return;

@@ -47,6 +47,11 @@ export class SubscriptionsRepository {
   /** All of one push's changes, or none of them (a failure leaves nothing half-applied for WeChat's retry). */
   async apply(openid: string, changes: SubscriptionChange[], at: Date): Promise<void> {
     if (changes.length === 0) return;
+    // One item (the usual push) is one atomic statement: no transaction round trips, the row lock held shortest.
+    if (changes.length === 1) {
+      await withDatabase(() => this.upsert(this.dataSource.manager, openid, changes[0], at));
+      return;
+    }
     await withDatabase(() =>
       this.dataSource.transaction(async (manager) => {
         for (const change of changes) await this.upsert(manager, openid, change, at);

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { buildPush, type BuiltPush, type PushEventInput, type PushItemInput, type PushSigning } from '../../src/sandbox/fake-wechat.push.js';
 
@@ -68,4 +69,24 @@ export function signing(appId: string, mode: PushMode = 'plaintext', format: Pus
 /** POSTs a built push to the app's /wechat/push as WeChat would. */
 export function postPush(baseUrl: string, push: BuiltPush, contentType = push.contentType) {
   return request(baseUrl).post('/wechat/push').query(push.query).set('Content-Type', contentType).send(push.body);
+}
+
+/**
+ * The same POST on a bare node:http request, one connection each (as WeChat's pushes come): the
+ * load test's client, so that what it times is the callback and not a test client's overhead
+ * (client and app share this process).
+ */
+export function postPushRaw(baseUrl: string, push: BuiltPush): Promise<{ status: number; body: string }> {
+  const url = new URL('/wechat/push', baseUrl);
+  for (const [key, value] of Object.entries(push.query)) url.searchParams.set(key, value);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent: false, headers: { 'Content-Type': push.contentType, 'Content-Length': Buffer.byteLength(push.body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(push.body);
+  });
 }
