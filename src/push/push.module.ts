@@ -68,8 +68,9 @@ export class PushModule implements OnApplicationBootstrap {
       format: 'json',
     });
     new Logger('WechatSandbox').warn(
-      `SANDBOX MODE: the fake WeChat pushes to /wechat/push. Try the loop: POST ${sandbox.baseUrl}/sandbox/subscribe ` +
-        '{"openid","templateId"} (the popup accept), then POST /templates/send; the delivery shows on GET /templates/messages.',
+      'SANDBOX MODE: the fake WeChat pushes to /wechat/push. Try the loop: POST /sandbox/subscribe {"templateId"} as a user ' +
+        `(or POST ${sandbox.baseUrl}/sandbox/subscribe {"openid","templateId"}) is the popup accept, then POST /templates/send; ` +
+        'the delivery shows on GET /templates/messages.',
     );
   }
 }

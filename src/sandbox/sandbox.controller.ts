@@ -8,12 +8,19 @@ import type { UserPrincipal } from '../common/principal.js';
 import { AuthErrors } from '../auth/auth.errors.js';
 import { WECHAT_ENDPOINT } from '../wechat/wechat.constants.js';
 import type { WechatEndpoint } from '../wechat/wechat-endpoint.js';
-import { SandboxEncryptedDataDto, SandboxEncryptedDataView, SandboxPhoneCodeDto, SandboxPhoneCodeView } from './dto/sandbox.dto.js';
+import {
+  SandboxEncryptedDataDto,
+  SandboxEncryptedDataView,
+  SandboxPhoneCodeDto,
+  SandboxPhoneCodeView,
+  SandboxSubscribeDto,
+  SandboxSubscribeView,
+} from './dto/sandbox.dto.js';
 import type { FakeWechatServer } from './fake-wechat.server.js';
 
 const PHONE_CODE_TTL_SECONDS = 300;
 
-/** What a real client gets from WeChat on the device, minted by the fake for the caller (sandbox mode only). */
+/** What a real client gets from WeChat on the device, made by the fake for the caller (sandbox mode only). */
 @ApiTags('sandbox')
 @ApiBearerAuth()
 @UserOnly('Only a user session can try the sandbox flows')
@@ -46,5 +53,19 @@ export class SandboxController {
     if (dto.kind === 'phone') return this.fake.encryptPhoneNumber(principal.openid);
     const today = Math.floor(Date.now() / 86_400_000) * 86_400;
     return this.fake.encryptUserData(principal.openid, { stepInfoList: [{ timestamp: today, step: 8_000 }] });
+  }
+
+  /**
+   * The subscribe popup answered by the caller: the fake pushes subscribe_msg_popup_event to our own
+   * /wechat/push (and, on accept, gives WeChat-side credit), as WeChat does on a device.
+   */
+  @Post('subscribe')
+  @HttpCode(200)
+  @ApiOkResponse({ type: SandboxSubscribeView })
+  @ApiErrorResponses(HttpErrors.VALIDATION_FAILED, AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED)
+  async subscribe(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: SandboxSubscribeDto): Promise<SandboxSubscribeView> {
+    const status = dto.status ?? 'accept';
+    const answer = await this.fake.pushPopupEvent(principal.openid, dto.templateId, status);
+    return { status, callback: { status: answer.status, body: answer.body } };
   }
 }

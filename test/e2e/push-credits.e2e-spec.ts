@@ -157,7 +157,7 @@ describe('sandbox mode: the built-in fake pushes to the app itself', () => {
   });
   afterAll(() => t?.close());
 
-  it('POST <fake>/sandbox/subscribe → popup accept at /wechat/push → send → delivered', async () => {
+  it('POST /sandbox/subscribe (or the fake\'s own) → popup accept at /wechat/push → send → delivered', async () => {
     const sandbox = t.app.get<WechatEndpoint>(WECHAT_ENDPOINT).sandbox;
     if (!sandbox) throw new Error('the app did not start in sandbox mode');
     const login = await request(t.url).post('/auth/login').send({ code: `sandbox-${uniqueOpenid()}` }).expect(200);
@@ -165,14 +165,16 @@ describe('sandbox mode: the built-in fake pushes to the app itself', () => {
     const token = `Bearer ${login.body.token as string}`;
     const templateId = uniqueTemplateId();
 
-    const pressed = await request(sandbox.baseUrl).post('/sandbox/subscribe').send({ openid, templateId }).expect(200);
-    expect(pressed.body).toEqual({ errcode: 0, errmsg: 'ok', callback: { status: 200, body: 'success' } });
+    const pressed = await request(t.url).post('/sandbox/subscribe').set('Authorization', token).send({ templateId }).expect(200);
+    expect(pressed.body).toEqual({ status: 'accept', callback: { status: 200, body: 'success' } });
+    const viaFake = await request(sandbox.baseUrl).post('/sandbox/subscribe').send({ openid, templateId }).expect(200);
+    expect(viaFake.body).toEqual({ errcode: 0, errmsg: 'ok', callback: { status: 200, body: 'success' } });
     const before = await request(t.url).get('/users/me/subscriptions').set('Authorization', token).expect(200);
-    expect(before.body.items).toEqual([{ templateId, status: 'accept', remaining: 1, updatedAt: expect.any(String) }]);
+    expect(before.body.items).toEqual([{ templateId, status: 'accept', remaining: 2, updatedAt: expect.any(String) }]);
 
     const sent = await request(t.url).post('/templates/send').set('Authorization', token).send({ templateId, data: DATA }).expect(200);
     const after = await request(t.url).get('/users/me/subscriptions').set('Authorization', token).expect(200);
-    expect(after.body.items).toEqual([expect.objectContaining({ templateId, remaining: 0 })]);
+    expect(after.body.items).toEqual([expect.objectContaining({ templateId, remaining: 1 })]);
 
     let row: LogItem | undefined;
     await waitFor(async () => {
@@ -182,6 +184,13 @@ describe('sandbox mode: the built-in fake pushes to the app itself', () => {
     }, 'the sandbox delivery report', 5000);
     expect(row).toMatchObject({ delivery: 'delivered', deliveryErrcode: 0 });
 
+    const rejected = await request(t.url).post('/sandbox/subscribe').set('Authorization', token).send({ templateId, status: 'reject' }).expect(200);
+    expect(rejected.body.callback.status).toBe(200);
+    expect((await request(t.url).get('/users/me/subscriptions').set('Authorization', token).expect(200)).body.items).toEqual([
+      expect.objectContaining({ templateId, status: 'reject', remaining: 1 }),
+    ]);
+    await request(t.url).post('/sandbox/subscribe').set('Authorization', SERVICE).send({ templateId }).expect(403);
+    await request(t.url).post('/sandbox/subscribe').set('Authorization', token).send({ templateId: 'no spaces allowed' }).expect(400);
     const bad = await request(sandbox.baseUrl).post('/sandbox/subscribe').send({ openid }).expect(200);
     expect(bad.body.errcode).toBe(47001);
   });

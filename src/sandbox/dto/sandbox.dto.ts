@@ -34,3 +34,24 @@ export class SandboxEncryptedDataView {
   @ApiProperty({ description: 'Send it with iv to POST /auth/decrypt or POST /users/me/phone' }) encryptedData!: string;
   @ApiProperty() iv!: string;
 }
+
+export class SandboxSubscribeDto {
+  @ApiProperty({ example: 'tpl-1', description: 'The subscribe template the user answers for' })
+  @Matches(/^[A-Za-z0-9_-]{1,128}$/, { message: 'templateId must be 1-128 letters, digits, - or _' })
+  templateId!: string;
+
+  @ApiPropertyOptional({ enum: ['accept', 'reject'], description: 'Default accept' })
+  @IsOptional()
+  @IsIn(['accept', 'reject'])
+  status?: 'accept' | 'reject';
+}
+
+export class SandboxPushAnswerView {
+  @ApiProperty({ example: 200, description: "Our /wechat/push callback's HTTP status (0: unreachable)" }) status!: number;
+  @ApiProperty({ example: 'success' }) body!: string;
+}
+
+export class SandboxSubscribeView {
+  @ApiProperty({ enum: ['accept', 'reject'] }) status!: 'accept' | 'reject';
+  @ApiProperty({ type: SandboxPushAnswerView, description: 'What the callback answered the fake WeChat' }) callback!: SandboxPushAnswerView;
+}
