@@ -1,3 +1,4 @@
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import request from 'supertest';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
@@ -440,7 +441,7 @@ describe('WechatClient retry rules on network errors', () => {
 });
 
 describe('log output of a login-and-send run', () => {
-  it('contains no AppSecret, session_key, access token or session token', async () => {
+  it('contains no AppSecret, session_key, access token, session token, phone number or decrypted data', async () => {
     // Started before the app boots: see captureOutput for why pino only goes through process.stdout then.
     const capture = captureOutput();
     let t: TestApp | undefined;
@@ -487,6 +488,33 @@ describe('log output of a login-and-send run', () => {
       await send({ thing9: { value: 'hi' } }).expect(422);
       collectTokens(fake);
 
+      // Personal data (issue 13): phone numbers bound by code and from encrypted data, decrypted WeRun
+      // data, the session_key check, and each one's failures (a refused code, another app's data, WeChat busy).
+      const phone = { purePhoneNumber: '13987654321', countryCode: '86' };
+      const abroad = { purePhoneNumber: '4155550199', countryCode: '1' };
+      secrets.set(phone.purePhoneNumber, 'a phone number');
+      secrets.set(abroad.purePhoneNumber, 'a phone number');
+      const phoneCode = fake.issuePhoneCode(openid, phone);
+      secrets.set(phoneCode, 'a phone code');
+      const bind = (body: object) => request(url).post('/users/me/phone').set('Authorization', auth).send(body);
+      await bind({ code: phoneCode }).expect(200);
+      expect((await bind({ code: phoneCode }).expect(422)).body.errcode).toBe(40029);
+      fake.failNext('getuserphonenumber', -1);
+      await bind({ code: fake.issuePhoneCode(openid, phone) }).expect(503);
+      await bind(fake.encryptPhoneNumber(openid, abroad)).expect(200);
+      await bind(fake.encryptPhoneNumber(openid, abroad, { appId: 'wx00000000000other' })).expect(422);
+      const marker = `werun-${randomUUID()}`;
+      secrets.set(marker, 'decrypted data');
+      const decrypt = (body: object) => request(url).post('/auth/decrypt').set('Authorization', auth).send(body);
+      expect((await decrypt(fake.encryptUserData(openid, { marker })).expect(200)).body.data.marker).toBe(marker);
+      await decrypt(fake.encryptUserData(openid, { marker }, { appId: 'wx00000000000other' })).expect(422);
+      await decrypt({ ...fake.encryptUserData(openid, { marker }), iv: Buffer.alloc(16).toString('base64') }).expect(422);
+      await request(url).patch('/users/me').set('Authorization', auth).send({ nickname: 'Logged Nobody' }).expect(200);
+      expect((await request(url).get('/users/me').set('Authorization', auth).expect(200)).body.phoneNumber).toBe(`+1${abroad.purePhoneNumber}`);
+      secrets.set(createHmac('sha256', fake.sessionKey(openid) as string).update('').digest('hex'), 'the checksession signature');
+      expect((await request(url).get('/auth/session').set('Authorization', auth).expect(200)).body.sessionKeyValid).toBe(true);
+      collectTokens(fake);
+
       // The capture covers stderr and console too, not only pino's stdout.
       process.stderr.write('stderr-is-captured\n');
       console.error('console-is-captured');
@@ -503,11 +531,17 @@ describe('log output of a login-and-send run', () => {
     expect(output).toContain('errcode 40029');
     expect(output).toContain('errcode 43101');
     expect(output).toContain('WeChat refused the access token');
+    expect(output).toContain('/users/me/phone');
+    expect(output).toContain('/auth/decrypt');
+    expect(output).toContain('/auth/session');
     expect(output).toContain('stderr-is-captured');
     expect(output).toContain('console-is-captured');
 
     expect(new Set(secrets.values())).toEqual(
-      new Set(['the AppSecret', 'the wx.login code', 'the session token', 'the session_key', 'an access token']),
+      new Set([
+        'the AppSecret', 'the wx.login code', 'the session token', 'the session_key', 'an access token',
+        'a phone number', 'a phone code', 'decrypted data', 'the checksession signature',
+      ]),
     );
     expect([...secrets.values()].filter((label) => label === 'an access token').length).toBeGreaterThanOrEqual(2);
     const leaked = [...secrets]
