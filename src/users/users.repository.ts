@@ -108,11 +108,10 @@ export class UsersRepository {
     );
   }
 
-  /** Deletes the row and with it every personal field. False when there was none. */
-  delete(id: number): Promise<boolean> {
+  /** Deletes the row and with it every personal field; a row already gone is not an error. */
+  delete(id: number): Promise<void> {
     return withDatabase(async () => {
-      const result: unknown = await this.users.query('DELETE FROM `user` WHERE id = ?', [id]);
-      return affectedRows(result) > 0;
+      await this.users.query('DELETE FROM `user` WHERE id = ?', [id]);
     });
   }
 
@@ -149,11 +148,4 @@ function toDate(value: number | string | null): Date {
   if (value === null) return new Date(0);
   if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(value)) return new Date(Number(value) * 1000);
   return new Date(value.includes('T') ? value : `${value.replace(' ', 'T')}Z`);
-}
-
-/** mysql2 answers a DELETE with a ResultSetHeader; TypeORM's better-sqlite3 driver with `[rows, affected]` or rows. */
-function affectedRows(result: unknown): number {
-  if (Array.isArray(result) && typeof result[1] === 'number') return result[1];
-  const header = result as { affectedRows?: unknown; changes?: unknown };
-  return Number(header?.affectedRows ?? header?.changes ?? 0);
 }

@@ -162,6 +162,8 @@ export class WechatClient {
     if (
       typeof info?.phoneNumber !== 'string' ||
       typeof info.purePhoneNumber !== 'string' ||
+      !/^\+?[\d -]{1,31}$/.test(info.phoneNumber) ||
+      !/^\d{1,32}$/.test(info.purePhoneNumber) ||
       typeof countryCode !== 'string' ||
       !/^\d{1,8}$/.test(countryCode)
     ) {
