@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { PushModule } from './push/push.module.js';
 import { StoreModule } from './redis/store.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
+import { UserDataModule } from './user-data/user-data.module.js';
 import { UsersModule } from './users/users.module.js';
 import { isSandbox } from './wechat/wechat-endpoint.js';
 
@@ -31,6 +32,7 @@ export class AppModule {
         StoreModule,
         AuthModule,
         UsersModule,
+        UserDataModule,
         TemplatesModule,
         PushModule,
         HealthModule,

@@ -11,6 +11,7 @@ import { StoreErrors } from '../redis/store.errors.js';
 import { WechatErrors } from '../wechat/wechat.errors.js';
 import { AuthErrors } from './auth.errors.js';
 import { AuthService } from './auth.service.js';
+import { UserView } from '../users/user.view.js';
 import { LoginDto } from './dto/login.dto.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
 import { LoginThrottleGuard } from './login-throttle.guard.js';
@@ -38,7 +39,7 @@ export class AuthController {
   async login(@Body() dto: LoginDto, @Res({ passthrough: true }) response: AppResponse): Promise<LoginResponseDto> {
     const { token, expiresIn, user } = await this.auth.login((dto.code ?? dto.js_code) as string);
     response.header('Authorization', token);
-    return { token, expiresIn, user: { id: user.id, openid: user.openid, unionid: user.unionid } };
+    return { token, expiresIn, user: UserView.of(user) };
   }
 
   @UserOnly('Only a user session can log out')

@@ -2,8 +2,6 @@ import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { WECHAT_ENDPOINT } from '../../src/wechat/wechat.constants.js';
 import type { WechatEndpoint } from '../../src/wechat/wechat-endpoint.js';
-import { WechatClient } from '../../src/wechat/wechat.client.js';
-import { AccessTokenService } from '../../src/wechat/access-token.service.js';
 
 // Sandbox mode is for the embedded defaults only: no WeChat credentials, SQLite in memory, no Redis.
 const SANDBOX_ENV = { WECHAT_APP_ID: undefined, WECHAT_APP_SECRET: undefined, DATABASE_URL: 'sqlite::memory:', REDIS_URL: undefined };
@@ -25,21 +23,34 @@ describe('sandbox mode: the phone and encrypted-data flows a developer can try',
     expect(t.app.get<string, WechatEndpoint>(WECHAT_ENDPOINT).sandbox).not.toBeNull();
   });
 
-  it('mints a phone code for the caller that the built-in WeChat exchanges once', async () => {
+  it('mints a phone code for the caller that POST /users/me/phone binds once', async () => {
     const res = await request(t.url).post('/sandbox/phone-code').set('Authorization', auth).send({ purePhoneNumber: '13912345678' }).expect(200);
     expect(res.body).toEqual({ code: expect.stringMatching(/^[0-9a-f]{48}$/), expiresIn: 300 });
-    const client = t.app.get(WechatClient);
-    const tokens = t.app.get(AccessTokenService);
-    const info = await tokens.withToken((token) => client.getUserPhoneNumber(token, res.body.code, openid));
-    expect(info).toMatchObject({ phoneNumber: '13912345678', purePhoneNumber: '13912345678', countryCode: '86' });
-    await expect(tokens.withToken((token) => client.getUserPhoneNumber(token, res.body.code, openid))).rejects.toMatchObject({ errcode: 40029 });
+    const bound = await request(t.url).post('/users/me/phone').set('Authorization', auth).send({ code: res.body.code }).expect(200);
+    expect(bound.body).toEqual({ phoneNumber: '13912345678', purePhoneNumber: '13912345678', countryCode: '86' });
+    expect((await request(t.url).get('/users/me').set('Authorization', auth).expect(200)).body).toMatchObject({ openid, phoneNumber: '13912345678' });
+    const again = await request(t.url).post('/users/me/phone').set('Authorization', auth).send({ code: res.body.code }).expect(422);
+    expect(again.body).toMatchObject({ code: 'WECHAT_INVALID_CODE', errcode: 40029 });
   });
 
-  it('mints encrypted data for the caller: a WeRun sample, a phone payload, or any object', async () => {
-    for (const body of [{}, { kind: 'phone' }, { data: { shareTicket: 'x' } }]) {
-      const res = await request(t.url).post('/sandbox/encrypted-data').set('Authorization', auth).send(body).expect(200);
-      expect(res.body).toEqual({ encryptedData: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/), iv: expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/) });
-    }
+  it('mints encrypted data for the caller that POST /auth/decrypt and POST /users/me/phone decrypt', async () => {
+    const werun = await request(t.url).post('/sandbox/encrypted-data').set('Authorization', auth).send({}).expect(200);
+    expect(werun.body).toEqual({ encryptedData: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/), iv: expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/) });
+    const steps = await request(t.url).post('/auth/decrypt').set('Authorization', auth).send(werun.body).expect(200);
+    expect(steps.body.data).toEqual({ stepInfoList: [{ timestamp: expect.any(Number), step: 8000 }], watermark: { appid: expect.any(String), timestamp: expect.any(Number) } });
+
+    const custom = await request(t.url).post('/sandbox/encrypted-data').set('Authorization', auth).send({ data: { shareTicket: 'x' } }).expect(200);
+    expect((await request(t.url).post('/auth/decrypt').set('Authorization', auth).send(custom.body).expect(200)).body.data).toMatchObject({ shareTicket: 'x' });
+
+    const phone = await request(t.url).post('/sandbox/encrypted-data').set('Authorization', auth).send({ kind: 'phone' }).expect(200);
+    const bound = await request(t.url).post('/users/me/phone').set('Authorization', auth).send(phone.body).expect(200);
+    expect(bound.body).toEqual({ phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86' });
+  });
+
+  it('lets a real client try it too: a getPhoneNumber code never minted here is accepted once', async () => {
+    const bound = await request(t.url).post('/users/me/phone').set('Authorization', auth).send({ code: 'code-from-a-real-device' }).expect(200);
+    expect(bound.body.purePhoneNumber).toMatch(/^139\d{8}$/);
+    await request(t.url).post('/users/me/phone').set('Authorization', auth).send({ code: 'code-from-a-real-device' }).expect(422);
   });
 
   it('validates what it is given, and serves users only', async () => {

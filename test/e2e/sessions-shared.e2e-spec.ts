@@ -46,7 +46,7 @@ describeWithServices({ mysql: true, redis: true }, 'sessions and users shared by
     expect(await nextId()).toBe(before);
 
     const withUnion = await request(a.url).post('/auth/login').send({ code: fake.issueLoginCode(openid, { unionid: `u2-${openid}` }) }).expect(200);
-    expect(withUnion.body.user).toEqual({ id: first.body.user.id, openid, unionid: `u2-${openid}` });
+    expect(withUnion.body.user).toEqual({ ...first.body.user, unionid: `u2-${openid}`, updatedAt: expect.any(String) });
     const without = await request(b.url).post('/auth/login').send({ code: fake.issueLoginCode(openid) }).expect(200);
     expect(without.body.user.unionid).toBe(`u2-${openid}`);
   });

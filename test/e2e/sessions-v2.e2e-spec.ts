@@ -155,7 +155,17 @@ describeWithServices({ redis: true }, 'sessions with the database stalled (own M
     await t.app.get(KeyValueStore).set(sessionKeys.user(1), JSON.stringify(stale), 60_000);
     const openid = uniqueOpenid();
     const res = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(openid) }).expect(200);
-    expect(res.body.user).toEqual({ id: 1, openid, unionid: null });
+    expect(res.body.user).toEqual({
+      id: 1,
+      openid,
+      unionid: null,
+      nickname: null,
+      avatarUrl: null,
+      phoneNumber: null,
+      countryCode: null,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
     const me = await request(t.url).get('/users/me').set('Authorization', res.body.token).expect(200);
     expect(me.body.openid).toBe(openid);
   });

@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { sessionKeys } from '../../src/auth/session.keys.js';
+import { KeyValueStore } from '../../src/redis/key-value.store.js';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { describeWithServices } from '../support/backends.js';
 import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
@@ -270,6 +272,11 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
         await request(t.url).delete('/users/me').set('Authorization', s.auth).expect(401);
       }
       expect(await t.app.get(DataSource).query('SELECT id FROM `user` WHERE id = ? OR open_id = ?', [first.id, first.openid])).toEqual([]);
+      // Nor does the store keep a copy: no snapshot with the phone number, no session_key, no openid mapping.
+      const store = t.app.get(KeyValueStore);
+      for (const key of [sessionKeys.user(first.id), sessionKeys.wechatSessionKey(first.id), sessionKeys.userIdByOpenid(first.openid), sessionKeys.index(first.id)]) {
+        expect([key, await store.get(key)]).toEqual([key, null]);
+      }
       await request(t.url).get(`/users/${first.id}`).set('Authorization', SERVICE).expect(404);
       await request(t.url).get(`/users?openid=${first.openid}`).set('Authorization', SERVICE).expect(404);
 

@@ -1,13 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-
-export class LoginUserView {
-  @ApiProperty() id!: number;
-  @ApiProperty() openid!: string;
-  @ApiProperty({ type: String, nullable: true }) unionid!: string | null;
-}
+import { UserView } from '../../users/user.view.js';
 
 export class LoginResponseDto {
   @ApiProperty({ description: 'Session token; also sent in the Authorization response header' }) token!: string;
   @ApiProperty({ description: 'Seconds until the session expires' }) expiresIn!: number;
-  @ApiProperty({ type: LoginUserView }) user!: LoginUserView;
+  @ApiProperty({ type: UserView, description: 'The same object as GET /users/me' }) user!: UserView;
 }
