@@ -76,14 +76,16 @@ describe('POST /wxa/business/getuserphonenumber', () => {
         watermark: { timestamp: Math.floor(START / 1000), appid: fake().appId },
       },
     });
-    const foreign = await phone(fake(), token, { code: fake().issuePhoneCode('oPhone1', { purePhoneNumber: '4155550100', countryCode: '1' }) });
+    const foreign = await phone(fake(), token, {
+      code: fake().issuePhoneCode('oPhone1', { purePhoneNumber: '4155550100', countryCode: '1' }),
+    });
     expect(foreign['phone_info']).toMatchObject({ phoneNumber: '+14155550100', purePhoneNumber: '4155550100', countryCode: 1 });
   });
 
   it('answers 40029 for a used, expired, unknown or other-user code', async () => {
     const code = fake().issuePhoneCode('oPhone2');
     expect((await phone(fake(), token, { code }))['errcode']).toBe(0);
-    expect((await phone(fake(), token, { code }))).toMatchObject({ errcode: 40029, errmsg: expect.stringMatching(/^invalid code, rid: /) });
+    expect(await phone(fake(), token, { code })).toMatchObject({ errcode: 40029, errmsg: expect.stringMatching(/^invalid code, rid: /) });
 
     const stale = fake().issuePhoneCode('oPhone2');
     now += 299_000;
@@ -175,8 +177,15 @@ describe('encrypted user data', () => {
     const b = fake().encryptUserData('oData1', { stepInfoList: [{ timestamp: 1, step: 42 }] });
     expect(a.iv).not.toBe(b.iv);
     expect(Buffer.from(a.iv, 'base64')).toHaveLength(16);
-    expect(open(key, a)).toEqual({ stepInfoList: [{ timestamp: 1, step: 42 }], watermark: { timestamp: expect.any(Number), appid: fake().appId } });
-    expect(open(key, fake().encryptPhoneNumber('oData1'))).toMatchObject({ phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86' });
+    expect(open(key, a)).toEqual({
+      stepInfoList: [{ timestamp: 1, step: 42 }],
+      watermark: { timestamp: expect.any(Number), appid: fake().appId },
+    });
+    expect(open(key, fake().encryptPhoneNumber('oData1'))).toMatchObject({
+      phoneNumber: '13800138000',
+      purePhoneNumber: '13800138000',
+      countryCode: '86',
+    });
     expect(open(key, fake().encryptUserData('oData1', {}, { appId: 'wxother' }))).toMatchObject({ watermark: { appid: 'wxother' } });
   });
 

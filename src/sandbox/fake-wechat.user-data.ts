@@ -100,10 +100,17 @@ export class FakeUserData {
    * What a wx API hands the client for `openid`: `payload` plus a watermark, AES-128-CBC encrypted with
    * the user's current session_key and a random iv. `appId`/`sessionKey` override ours for negative tests.
    */
-  encrypt(openid: string, payload: JsonObject, overrides: { appId?: string; sessionKey?: string } = {}): { encryptedData: string; iv: string } {
+  encrypt(
+    openid: string,
+    payload: JsonObject,
+    overrides: { appId?: string; sessionKey?: string } = {},
+  ): { encryptedData: string; iv: string } {
     const sessionKey = overrides.sessionKey ?? this.options.sessionKey(openid);
     if (sessionKey === undefined) throw new Error(`no session_key for ${openid}: issue a login code first`);
-    const plain = { ...payload, watermark: { timestamp: Math.floor(this.options.now() / 1000), appid: overrides.appId ?? this.options.appId } };
+    const plain = {
+      ...payload,
+      watermark: { timestamp: Math.floor(this.options.now() / 1000), appid: overrides.appId ?? this.options.appId },
+    };
     const iv = randomBytes(16);
     const cipher = createCipheriv('aes-128-cbc', Buffer.from(sessionKey, 'base64'), iv);
     const encrypted = Buffer.concat([cipher.update(JSON.stringify(plain), 'utf8'), cipher.final()]);
@@ -112,7 +119,11 @@ export class FakeUserData {
 
   /** The phone number payload of the legacy `getPhoneNumber` encryptedData. */
   encryptPhone(openid: string, phone: FakePhone = DEFAULT_PHONE, overrides: { appId?: string; sessionKey?: string } = {}) {
-    return this.encrypt(openid, { phoneNumber: displayedPhoneNumber(phone), purePhoneNumber: phone.purePhoneNumber, countryCode: phone.countryCode }, overrides);
+    return this.encrypt(
+      openid,
+      { phoneNumber: displayedPhoneNumber(phone), purePhoneNumber: phone.purePhoneNumber, countryCode: phone.countryCode },
+      overrides,
+    );
   }
 
   private remember(code: string, entry: PhoneCode): PhoneCode {

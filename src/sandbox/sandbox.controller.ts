@@ -37,7 +37,12 @@ export class SandboxController {
   @Post('phone-code')
   @HttpCode(200)
   @ApiOkResponse({ type: SandboxPhoneCodeView })
-  @ApiErrorResponses(HttpErrors.VALIDATION_FAILED, AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED)
+  @ApiErrorResponses(
+    HttpErrors.VALIDATION_FAILED,
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.USER_SESSION_REQUIRED,
+  )
   phoneCode(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: SandboxPhoneCodeDto): SandboxPhoneCodeView {
     const phone = { purePhoneNumber: dto.purePhoneNumber ?? '13800138000', countryCode: dto.countryCode ?? '86' };
     return { code: this.fake.issuePhoneCode(principal.openid, phone), expiresIn: PHONE_CODE_TTL_SECONDS };
@@ -47,7 +52,12 @@ export class SandboxController {
   @Post('encrypted-data')
   @HttpCode(200)
   @ApiOkResponse({ type: SandboxEncryptedDataView })
-  @ApiErrorResponses(HttpErrors.VALIDATION_FAILED, AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED)
+  @ApiErrorResponses(
+    HttpErrors.VALIDATION_FAILED,
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.USER_SESSION_REQUIRED,
+  )
   encryptedData(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: SandboxEncryptedDataDto): SandboxEncryptedDataView {
     if (dto.data) return this.fake.encryptUserData(principal.openid, dto.data);
     if (dto.kind === 'phone') return this.fake.encryptPhoneNumber(principal.openid);

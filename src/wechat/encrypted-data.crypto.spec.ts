@@ -43,7 +43,11 @@ describe('decryptUserData (WXBizDataCrypt)', () => {
     for (let i = 0; i < 20; i += 1) {
       const key = randomBytes(16);
       const iv = randomBytes(16);
-      const payload = { stepInfoList: [{ timestamp: 1700000000 + i, step: i * 1000 }], nickName: '微信用户😀'.repeat(i), watermark: { appid: APP_ID, timestamp: i } };
+      const payload = {
+        stepInfoList: [{ timestamp: 1700000000 + i, step: i * 1000 }],
+        nickName: '微信用户😀'.repeat(i),
+        watermark: { appid: APP_ID, timestamp: i },
+      };
       const encryptedData = encrypt(key, iv, JSON.stringify(payload));
       expect(decryptUserData(key.toString('base64'), { encryptedData, iv: iv.toString('base64') }, APP_ID)).toEqual(payload);
     }
@@ -55,7 +59,9 @@ describe('decryptUserData (WXBizDataCrypt)', () => {
     const iv = randomBytes(16);
     for (const payload of [{ a: 1 }, { watermark: null }, { watermark: { appid: 42 } }, { watermark: 'wx0123456789abcdef' }]) {
       const encryptedData = encrypt(key, iv, JSON.stringify(payload));
-      expect(failure(() => decryptUserData(key.toString('base64'), { encryptedData, iv: iv.toString('base64') }, APP_ID))).toBe('wrong_app');
+      expect(failure(() => decryptUserData(key.toString('base64'), { encryptedData, iv: iv.toString('base64') }, APP_ID))).toBe(
+        'wrong_app',
+      );
     }
   });
 
@@ -65,7 +71,9 @@ describe('decryptUserData (WXBizDataCrypt)', () => {
 
   it('fails with another session_key (a rotated key) and never returns data', () => {
     for (let i = 0; i < 20; i += 1) {
-      expect(failure(() => decryptUserData(randomBytes(16).toString('base64'), { encryptedData: CIPHERTEXT, iv: IV }, APP_ID))).toBe('decrypt_failed');
+      expect(failure(() => decryptUserData(randomBytes(16).toString('base64'), { encryptedData: CIPHERTEXT, iv: IV }, APP_ID))).toBe(
+        'decrypt_failed',
+      );
     }
   });
 
@@ -83,7 +91,9 @@ describe('decryptUserData (WXBizDataCrypt)', () => {
     const iv = randomBytes(16);
     for (const text of ['[1,2]', '"text"', '42', 'null', '{"a":']) {
       const encryptedData = encrypt(key, iv, text);
-      expect(failure(() => decryptUserData(key.toString('base64'), { encryptedData, iv: iv.toString('base64') }, APP_ID))).toBe('decrypt_failed');
+      expect(failure(() => decryptUserData(key.toString('base64'), { encryptedData, iv: iv.toString('base64') }, APP_ID))).toBe(
+        'decrypt_failed',
+      );
     }
   });
 
@@ -92,7 +102,9 @@ describe('decryptUserData (WXBizDataCrypt)', () => {
     const iv = randomBytes(16);
     const cipher = createCipheriv('aes-128-cbc', key, iv);
     const encryptedData = Buffer.concat([cipher.update(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), cipher.final()]).toString('base64');
-    expect(failure(() => decryptUserData(key.toString('base64'), { encryptedData, iv: iv.toString('base64') }, APP_ID))).toBe('decrypt_failed');
+    expect(failure(() => decryptUserData(key.toString('base64'), { encryptedData, iv: iv.toString('base64') }, APP_ID))).toBe(
+      'decrypt_failed',
+    );
   });
 
   it.each([

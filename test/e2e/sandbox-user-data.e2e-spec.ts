@@ -24,23 +24,42 @@ describe('sandbox mode: the phone and encrypted-data flows a developer can try',
   });
 
   it('mints a phone code for the caller that POST /users/me/phone binds once', async () => {
-    const res = await request(t.url).post('/sandbox/phone-code').set('Authorization', auth).send({ purePhoneNumber: '13912345678' }).expect(200);
+    const res = await request(t.url)
+      .post('/sandbox/phone-code')
+      .set('Authorization', auth)
+      .send({ purePhoneNumber: '13912345678' })
+      .expect(200);
     expect(res.body).toEqual({ code: expect.stringMatching(/^[0-9a-f]{48}$/), expiresIn: 300 });
     const bound = await request(t.url).post('/users/me/phone').set('Authorization', auth).send({ code: res.body.code }).expect(200);
     expect(bound.body).toEqual({ phoneNumber: '13912345678', purePhoneNumber: '13912345678', countryCode: '86' });
-    expect((await request(t.url).get('/users/me').set('Authorization', auth).expect(200)).body).toMatchObject({ openid, phoneNumber: '13912345678' });
+    expect((await request(t.url).get('/users/me').set('Authorization', auth).expect(200)).body).toMatchObject({
+      openid,
+      phoneNumber: '13912345678',
+    });
     const again = await request(t.url).post('/users/me/phone').set('Authorization', auth).send({ code: res.body.code }).expect(422);
     expect(again.body).toMatchObject({ code: 'WECHAT_INVALID_CODE', errcode: 40029 });
   });
 
   it('mints encrypted data for the caller that POST /auth/decrypt and POST /users/me/phone decrypt', async () => {
     const werun = await request(t.url).post('/sandbox/encrypted-data').set('Authorization', auth).send({}).expect(200);
-    expect(werun.body).toEqual({ encryptedData: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/), iv: expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/) });
+    expect(werun.body).toEqual({
+      encryptedData: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/),
+      iv: expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/),
+    });
     const steps = await request(t.url).post('/auth/decrypt').set('Authorization', auth).send(werun.body).expect(200);
-    expect(steps.body.data).toEqual({ stepInfoList: [{ timestamp: expect.any(Number), step: 8000 }], watermark: { appid: expect.any(String), timestamp: expect.any(Number) } });
+    expect(steps.body.data).toEqual({
+      stepInfoList: [{ timestamp: expect.any(Number), step: 8000 }],
+      watermark: { appid: expect.any(String), timestamp: expect.any(Number) },
+    });
 
-    const custom = await request(t.url).post('/sandbox/encrypted-data').set('Authorization', auth).send({ data: { shareTicket: 'x' } }).expect(200);
-    expect((await request(t.url).post('/auth/decrypt').set('Authorization', auth).send(custom.body).expect(200)).body.data).toMatchObject({ shareTicket: 'x' });
+    const custom = await request(t.url)
+      .post('/sandbox/encrypted-data')
+      .set('Authorization', auth)
+      .send({ data: { shareTicket: 'x' } })
+      .expect(200);
+    expect((await request(t.url).post('/auth/decrypt').set('Authorization', auth).send(custom.body).expect(200)).body.data).toMatchObject({
+      shareTicket: 'x',
+    });
 
     const phone = await request(t.url).post('/sandbox/encrypted-data').set('Authorization', auth).send({ kind: 'phone' }).expect(200);
     const bound = await request(t.url).post('/users/me/phone').set('Authorization', auth).send(phone.body).expect(200);
@@ -48,7 +67,11 @@ describe('sandbox mode: the phone and encrypted-data flows a developer can try',
   });
 
   it('lets a real client try it too: a getPhoneNumber code never minted here is accepted once', async () => {
-    const bound = await request(t.url).post('/users/me/phone').set('Authorization', auth).send({ code: 'code-from-a-real-device' }).expect(200);
+    const bound = await request(t.url)
+      .post('/users/me/phone')
+      .set('Authorization', auth)
+      .send({ code: 'code-from-a-real-device' })
+      .expect(200);
     expect(bound.body.purePhoneNumber).toMatch(/^139\d{8}$/);
     await request(t.url).post('/users/me/phone').set('Authorization', auth).send({ code: 'code-from-a-real-device' }).expect(422);
   });
@@ -77,7 +100,10 @@ describe('outside sandbox mode', () => {
   afterAll(() => t.close());
 
   it('has no sandbox routes at all', async () => {
-    const login = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode('oNotSandbox0000000000000001') }).expect(200);
+    const login = await request(t.url)
+      .post('/auth/login')
+      .send({ code: t.fake.issueLoginCode('oNotSandbox0000000000000001') })
+      .expect(200);
     for (const path of ['/sandbox/phone-code', '/sandbox/encrypted-data']) {
       const res = await request(t.url).post(path).set('Authorization', login.body.token).send({});
       expect([path, res.status]).toEqual([path, 404]);

@@ -26,13 +26,28 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
 
   /** A login of `openid` (a new user by default); every login rotates the user's session_key at WeChat. */
   async function login(openid = uniqueOpenid()): Promise<Session> {
-    const res = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(openid) }).expect(200);
+    const res = await request(t.url)
+      .post('/auth/login')
+      .send({ code: t.fake.issueLoginCode(openid) })
+      .expect(200);
     return { openid, id: res.body.user.id, auth: `Bearer ${res.body.token}`, login: res.body.user };
   }
   const me = (s: Session) => request(t.url).get('/users/me').set('Authorization', s.auth);
-  const patch = (s: Session, body: unknown) => request(t.url).patch('/users/me').set('Authorization', s.auth).send(body as object);
-  const bindPhone = (s: Session, body: unknown) => request(t.url).post('/users/me/phone').set('Authorization', s.auth).send(body as object);
-  const decrypt = (s: Session, body: unknown) => request(t.url).post('/auth/decrypt').set('Authorization', s.auth).send(body as object);
+  const patch = (s: Session, body: unknown) =>
+    request(t.url)
+      .patch('/users/me')
+      .set('Authorization', s.auth)
+      .send(body as object);
+  const bindPhone = (s: Session, body: unknown) =>
+    request(t.url)
+      .post('/users/me/phone')
+      .set('Authorization', s.auth)
+      .send(body as object);
+  const decrypt = (s: Session, body: unknown) =>
+    request(t.url)
+      .post('/auth/decrypt')
+      .set('Authorization', s.auth)
+      .send(body as object);
   const sessionState = (s: Session) => request(t.url).get('/auth/session').set('Authorization', s.auth);
 
   describe('GET /users/me and PATCH /users/me', () => {
@@ -40,8 +55,15 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
       const first = await login();
       const second = await login(first.openid);
       expect(first.login).toEqual({
-        id: first.id, openid: first.openid, unionid: null, nickname: null, avatarUrl: null, phoneNumber: null, countryCode: null,
-        createdAt: expect.stringMatching(ISO), updatedAt: expect.stringMatching(ISO),
+        id: first.id,
+        openid: first.openid,
+        unionid: null,
+        nickname: null,
+        avatarUrl: null,
+        phoneNumber: null,
+        countryCode: null,
+        createdAt: expect.stringMatching(ISO),
+        updatedAt: expect.stringMatching(ISO),
       });
       const avatarUrl = 'https://thirdwx.qlogo.cn/mmopen/vi_32/abc/132';
       const res = await patch(first, { nickname: '  小明😀  ', avatarUrl }).expect(200);
@@ -91,7 +113,14 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
     });
 
     it('answers 403 to a service token and 401 without a token', async () => {
-      for (const [method, path] of [['patch', '/users/me'], ['get', '/users/me'], ['post', '/users/me/phone'], ['delete', '/users/me'], ['post', '/auth/decrypt'], ['get', '/auth/session']] as const) {
+      for (const [method, path] of [
+        ['patch', '/users/me'],
+        ['get', '/users/me'],
+        ['post', '/users/me/phone'],
+        ['delete', '/users/me'],
+        ['post', '/auth/decrypt'],
+        ['get', '/auth/session'],
+      ] as const) {
         const asService = await request(t.url)[method](path).set('Authorization', SERVICE).send({});
         expect([method, path, asService.status, asService.body.code]).toEqual([method, path, 403, 'USER_SESSION_REQUIRED']);
         const anonymous = await request(t.url)[method](path).send({});
@@ -105,12 +134,20 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
       const s = await login();
       const other = await login(s.openid);
       const before = t.fake.calls('getuserphonenumber');
-      const res = await bindPhone(s, { code: t.fake.issuePhoneCode(s.openid, { purePhoneNumber: '13912345678', countryCode: '86' }) }).expect(200);
+      const res = await bindPhone(s, {
+        code: t.fake.issuePhoneCode(s.openid, { purePhoneNumber: '13912345678', countryCode: '86' }),
+      }).expect(200);
       expect(res.body).toEqual({ phoneNumber: '13912345678', purePhoneNumber: '13912345678', countryCode: '86' });
       expect(t.fake.calls('getuserphonenumber')).toBe(before + 1);
-      for (const session of [s, other]) expect((await me(session).expect(200)).body).toMatchObject({ phoneNumber: '13912345678', countryCode: '86' });
-      expect((await request(t.url).get(`/users?openid=${s.openid}`).set('Authorization', SERVICE).expect(200)).body).toMatchObject({ phoneNumber: '13912345678', countryCode: '86' });
-      const [row] = await t.app.get(DataSource).query('SELECT phone_number, pure_phone_number, country_code FROM `user` WHERE id = ?', [s.id]);
+      for (const session of [s, other])
+        expect((await me(session).expect(200)).body).toMatchObject({ phoneNumber: '13912345678', countryCode: '86' });
+      expect((await request(t.url).get(`/users?openid=${s.openid}`).set('Authorization', SERVICE).expect(200)).body).toMatchObject({
+        phoneNumber: '13912345678',
+        countryCode: '86',
+      });
+      const [row] = await t.app
+        .get(DataSource)
+        .query('SELECT phone_number, pure_phone_number, country_code FROM `user` WHERE id = ?', [s.id]);
       expect(row).toEqual({ phone_number: '13912345678', pure_phone_number: '13912345678', country_code: '86' });
     });
 
@@ -118,12 +155,15 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
       const s = await login();
       const answers = [];
       for (let i = 0; i < 2; i += 1) {
-        answers.push((await bindPhone(s, { code: t.fake.issuePhoneCode(s.openid, { purePhoneNumber: '4155550100', countryCode: '1' }) }).expect(200)).body);
+        answers.push(
+          (await bindPhone(s, { code: t.fake.issuePhoneCode(s.openid, { purePhoneNumber: '4155550100', countryCode: '1' }) }).expect(200))
+            .body,
+        );
       }
       expect(answers).toEqual([0, 1].map(() => ({ phoneNumber: '+14155550100', purePhoneNumber: '4155550100', countryCode: '1' })));
     });
 
-    it('answers 422 WECHAT_INVALID_CODE for a used, unknown or another user\'s phone code, and stores nothing', async () => {
+    it("answers 422 WECHAT_INVALID_CODE for a used, unknown or another user's phone code, and stores nothing", async () => {
       const s = await login();
       const used = t.fake.issuePhoneCode(s.openid);
       await bindPhone(s, { code: used }).expect(200);
@@ -151,7 +191,10 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
     it('maps WeChat being busy to 503 and unreachable to 502, storing nothing', async () => {
       const s = await login();
       t.fake.failNext('getuserphonenumber', -1);
-      expect((await bindPhone(s, { code: t.fake.issuePhoneCode(s.openid) }).expect(503)).body).toMatchObject({ code: 'WECHAT_BUSY', errcode: -1 });
+      expect((await bindPhone(s, { code: t.fake.issuePhoneCode(s.openid) }).expect(503)).body).toMatchObject({
+        code: 'WECHAT_BUSY',
+        errcode: -1,
+      });
       t.fake.takeDown();
       try {
         expect((await bindPhone(s, { code: t.fake.issuePhoneCode(s.openid) }).expect(502)).body.code).toBe('WECHAT_UNREACHABLE');
@@ -173,7 +216,11 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
       const s = await login();
       const cases: Array<[object, string, string]> = [
         [t.fake.encryptPhoneNumber(s.openid, undefined, { appId: 'wx00000000000other' }), 'WECHAT_DATA_WRONG_APP', 'another mini-program'],
-        [t.fake.encryptPhoneNumber(s.openid, undefined, { sessionKey: Buffer.alloc(16, 7).toString('base64') }), 'WECHAT_DECRYPT_FAILED', 'does not decrypt'],
+        [
+          t.fake.encryptPhoneNumber(s.openid, undefined, { sessionKey: Buffer.alloc(16, 7).toString('base64') }),
+          'WECHAT_DECRYPT_FAILED',
+          'does not decrypt',
+        ],
         [{ encryptedData: 'bm90IGNpcGhlcnRleHQ=', iv: 'AAAAAAAAAAAAAAAAAAAAAA==' }, 'WECHAT_DECRYPT_FAILED', 'does not decrypt'],
         [{ encryptedData: t.fake.encryptPhoneNumber(s.openid).encryptedData, iv: 'AAAA' }, 'WECHAT_DECRYPT_FAILED', 'does not decrypt'],
         [t.fake.encryptUserData(s.openid, { stepInfoList: [] }), 'WECHAT_DECRYPT_FAILED', 'not a phone number'],
@@ -202,15 +249,25 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
   describe('POST /auth/decrypt', () => {
     it('answers the decrypted object, watermark included', async () => {
       const s = await login();
-      const steps = { stepInfoList: [{ timestamp: 1764547200, step: 12345 }, { timestamp: 1764633600, step: 678 }] };
+      const steps = {
+        stepInfoList: [
+          { timestamp: 1764547200, step: 12345 },
+          { timestamp: 1764633600, step: 678 },
+        ],
+      };
       const res = await decrypt(s, t.fake.encryptUserData(s.openid, steps)).expect(200);
       expect(res.body).toEqual({ data: { ...steps, watermark: { appid: t.fake.appId, timestamp: expect.any(Number) } } });
     });
 
     it('answers 422 WECHAT_DATA_WRONG_APP and WECHAT_DECRYPT_FAILED, and 400 for a malformed body', async () => {
       const s = await login();
-      expect((await decrypt(s, t.fake.encryptUserData(s.openid, { a: 1 }, { appId: 'wx00000000000other' })).expect(422)).body.code).toBe('WECHAT_DATA_WRONG_APP');
-      expect((await decrypt(s, t.fake.encryptUserData(s.openid, { a: 1 }, { sessionKey: Buffer.alloc(16, 1).toString('base64') })).expect(422)).body.code).toBe('WECHAT_DECRYPT_FAILED');
+      expect((await decrypt(s, t.fake.encryptUserData(s.openid, { a: 1 }, { appId: 'wx00000000000other' })).expect(422)).body.code).toBe(
+        'WECHAT_DATA_WRONG_APP',
+      );
+      expect(
+        (await decrypt(s, t.fake.encryptUserData(s.openid, { a: 1 }, { sessionKey: Buffer.alloc(16, 1).toString('base64') })).expect(422))
+          .body.code,
+      ).toBe('WECHAT_DECRYPT_FAILED');
       const good = t.fake.encryptUserData(s.openid, { a: 1 });
       expect((await decrypt(s, { ...good, iv: Buffer.alloc(16).toString('base64') }).expect(422)).body.code).toBe('WECHAT_DECRYPT_FAILED');
       for (const body of [{}, { encryptedData: good.encryptedData }, { ...good, extra: true }, { ...good, iv: 12 }]) {
@@ -274,7 +331,12 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
       expect(await t.app.get(DataSource).query('SELECT id FROM `user` WHERE id = ? OR open_id = ?', [first.id, first.openid])).toEqual([]);
       // Nor does the store keep a copy: no snapshot with the phone number, no session_key, no openid mapping.
       const store = t.app.get(KeyValueStore);
-      for (const key of [sessionKeys.user(first.id), sessionKeys.wechatSessionKey(first.id), sessionKeys.userIdByOpenid(first.openid), sessionKeys.index(first.id)]) {
+      for (const key of [
+        sessionKeys.user(first.id),
+        sessionKeys.wechatSessionKey(first.id),
+        sessionKeys.userIdByOpenid(first.openid),
+        sessionKeys.index(first.id),
+      ]) {
         expect([key, await store.get(key)]).toEqual([key, null]);
       }
       await request(t.url).get(`/users/${first.id}`).set('Authorization', SERVICE).expect(404);
@@ -302,7 +364,10 @@ describeWithServices({ mysql: true, redis: true }, 'user data across two instanc
   });
 
   async function login(app: TestApp, openid: string): Promise<string> {
-    const res = await request(app.url).post('/auth/login').send({ code: fake.issueLoginCode(openid) }).expect(200);
+    const res = await request(app.url)
+      .post('/auth/login')
+      .send({ code: fake.issueLoginCode(openid) })
+      .expect(200);
     return `Bearer ${res.body.token}`;
   }
 
@@ -313,8 +378,15 @@ describeWithServices({ mysql: true, redis: true }, 'user data across two instanc
     await request(a.url).patch('/users/me').set('Authorization', onA).send({ nickname: 'Across' }).expect(200);
     expect((await request(b.url).get('/users/me').set('Authorization', onB).expect(200)).body.nickname).toBe('Across');
     expect((await request(b.url).get('/users/me').set('Authorization', onA).expect(200)).body.nickname).toBe('Across');
-    await request(b.url).post('/users/me/phone').set('Authorization', onB).send({ code: fake.issuePhoneCode(openid) }).expect(200);
-    expect((await request(a.url).get('/users/me').set('Authorization', onA).expect(200)).body).toMatchObject({ nickname: 'Across', phoneNumber: '13800138000' });
+    await request(b.url)
+      .post('/users/me/phone')
+      .set('Authorization', onB)
+      .send({ code: fake.issuePhoneCode(openid) })
+      .expect(200);
+    expect((await request(a.url).get('/users/me').set('Authorization', onA).expect(200)).body).toMatchObject({
+      nickname: 'Across',
+      phoneNumber: '13800138000',
+    });
   });
 
   it('the newest session_key, from a login on either instance, is what both instances decrypt with', async () => {
@@ -323,9 +395,16 @@ describeWithServices({ mysql: true, redis: true }, 'user data across two instanc
     const older = fake.encryptUserData(openid, { v: 'older' });
     const onB = await login(b, openid);
     const newer = fake.encryptUserData(openid, { v: 'newer' });
-    for (const [app, auth] of [[a, onA], [a, onB], [b, onA], [b, onB]] as const) {
+    for (const [app, auth] of [
+      [a, onA],
+      [a, onB],
+      [b, onA],
+      [b, onB],
+    ] as const) {
       expect((await request(app.url).post('/auth/decrypt').set('Authorization', auth).send(newer).expect(200)).body.data.v).toBe('newer');
-      expect((await request(app.url).post('/auth/decrypt').set('Authorization', auth).send(older).expect(422)).body.code).toBe('WECHAT_DECRYPT_FAILED');
+      expect((await request(app.url).post('/auth/decrypt').set('Authorization', auth).send(older).expect(422)).body.code).toBe(
+        'WECHAT_DECRYPT_FAILED',
+      );
       expect((await request(app.url).get('/auth/session').set('Authorization', auth).expect(200)).body.sessionKeyValid).toBe(true);
     }
   });
@@ -337,7 +416,10 @@ describeWithServices({ mysql: true, redis: true }, 'user data across two instanc
     const id = (await request(b.url).get('/users/me').set('Authorization', onB).expect(200)).body.id;
     await request(a.url).delete('/users/me').set('Authorization', onA).expect(204);
     await request(b.url).get('/users/me').set('Authorization', onB).expect(401);
-    const again = await request(b.url).post('/auth/login').send({ code: fake.issueLoginCode(openid) }).expect(200);
+    const again = await request(b.url)
+      .post('/auth/login')
+      .send({ code: fake.issueLoginCode(openid) })
+      .expect(200);
     expect(again.body.user.id).not.toBe(id);
   });
 });

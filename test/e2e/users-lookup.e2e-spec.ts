@@ -13,7 +13,10 @@ describe('user look-ups for services: GET /users/{id}, GET /users?openid=', () =
   const service = (path: string) => request(t.url).get(path).set('Authorization', `Bearer ${SERVICE_TOKEN}`);
 
   async function login(openid = uniqueOpenid()) {
-    const res = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(openid, { unionid: `u-${openid}` }) }).expect(200);
+    const res = await request(t.url)
+      .post('/auth/login')
+      .send({ code: t.fake.issueLoginCode(openid, { unionid: `u-${openid}` }) })
+      .expect(200);
     return { openid, id: res.body.user.id as number, token: res.body.token as string };
   }
 
@@ -44,7 +47,17 @@ describe('user look-ups for services: GET /users/{id}, GET /users?openid=', () =
   });
 
   it('answers 400 for an id that is not a positive integer, and a missing or malformed openid', async () => {
-    for (const path of ['/users/abc', '/users/0', '/users/-1', '/users/1.5', '/users/99999999999', '/users', '/users?openid=', '/users?openid=a%20b', '/users?openid=x&extra=1']) {
+    for (const path of [
+      '/users/abc',
+      '/users/0',
+      '/users/-1',
+      '/users/1.5',
+      '/users/99999999999',
+      '/users',
+      '/users?openid=',
+      '/users?openid=a%20b',
+      '/users?openid=x&extra=1',
+    ]) {
       const res = await service(path);
       expect([path, res.status, res.body.code]).toEqual([path, 400, 'VALIDATION_FAILED']);
     }

@@ -23,7 +23,11 @@ describe('WechatClient: getuserphonenumber and checksession', () => {
     const openid = uniqueOpenid();
     const token = await tokens.get();
     const asString = await client.getUserPhoneNumber(token, t.fake.issuePhoneCode(openid), openid);
-    const asNumber = await client.getUserPhoneNumber(token, t.fake.issuePhoneCode(openid, { purePhoneNumber: '4155550100', countryCode: '1' }), openid);
+    const asNumber = await client.getUserPhoneNumber(
+      token,
+      t.fake.issuePhoneCode(openid, { purePhoneNumber: '4155550100', countryCode: '1' }),
+      openid,
+    );
     const results = [asString, asNumber].sort((a, b) => a.countryCode.localeCompare(b.countryCode));
     expect(results).toEqual([
       { phoneNumber: '+14155550100', purePhoneNumber: '4155550100', countryCode: '1', watermarkAppId: t.fake.appId },
@@ -31,13 +35,18 @@ describe('WechatClient: getuserphonenumber and checksession', () => {
     ]);
   });
 
-  it('turns 40029 (used, unknown or another user\'s code) into an invalid_code WechatApiError, without retrying', async () => {
+  it("turns 40029 (used, unknown or another user's code) into an invalid_code WechatApiError, without retrying", async () => {
     const openid = uniqueOpenid();
     const token = await tokens.get();
     const code = t.fake.issuePhoneCode(openid);
     await client.getUserPhoneNumber(token, code, openid);
     const before = t.fake.calls('getuserphonenumber');
-    await expect(client.getUserPhoneNumber(token, code, openid)).rejects.toMatchObject({ name: 'WechatApiError', endpoint: 'getuserphonenumber', kind: 'invalid_code', errcode: 40029 });
+    await expect(client.getUserPhoneNumber(token, code, openid)).rejects.toMatchObject({
+      name: 'WechatApiError',
+      endpoint: 'getuserphonenumber',
+      kind: 'invalid_code',
+      errcode: 40029,
+    });
     await expect(client.getUserPhoneNumber(token, t.fake.issuePhoneCode(uniqueOpenid()), openid)).rejects.toMatchObject({ errcode: 40029 });
     expect(t.fake.calls('getuserphonenumber')).toBe(before + 2);
   });

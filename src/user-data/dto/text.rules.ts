@@ -1,4 +1,5 @@
-// C0 controls, DEL and C1 controls (https://www.unicode.org/charts/PDF/U0000.pdf, U0080.pdf).
+// C0 controls, DEL and C1 controls (https://www.unicode.org/charts/PDF/U0000.pdf, U0080.pdf): matching them is the point.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // A lone UTF-16 surrogate is not text: MySQL's utf8mb4 cannot store it.
 const LONE_SURROGATE = /\p{Cs}/u;

@@ -26,7 +26,8 @@ function ProfileField(problem: (value: unknown) => string | null) {
 }
 
 /** A nickname without control characters is trimmed; one with them is left as sent, for the validator to refuse. */
-const trimNickname = ({ value }: { value: unknown }) => (typeof value === 'string' && nicknameProblem(value) === null ? value.trim() : value);
+const trimNickname = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && nicknameProblem(value) === null ? value.trim() : value;
 
 export class UpdateProfileDto {
   @ApiPropertyOptional({ description: `1–${NICKNAME_MAX_CODE_POINTS} characters (code points) after trimming, no control characters` })
@@ -34,7 +35,12 @@ export class UpdateProfileDto {
   @ProfileField(nicknameProblem)
   nickname?: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: AVATAR_URL_MAX_LENGTH, description: 'An https:// URL, or null to clear it' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: AVATAR_URL_MAX_LENGTH,
+    description: 'An https:// URL, or null to clear it',
+  })
   @ProfileField(avatarUrlProblem)
   avatarUrl?: string | null;
 }

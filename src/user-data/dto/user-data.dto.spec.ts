@@ -28,7 +28,10 @@ describe('UpdateProfileDto', () => {
     [{ avatarUrl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/abc/132' }, { avatarUrl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/abc/132' }],
     [{ avatarUrl: `https://e.com/${'a'.repeat(1024 - 14)}` }, { avatarUrl: `https://e.com/${'a'.repeat(1024 - 14)}` }],
     [{ avatarUrl: null }, { avatarUrl: null }],
-    [{ nickname: 'Bo', avatarUrl: null }, { nickname: 'Bo', avatarUrl: null }],
+    [
+      { nickname: 'Bo', avatarUrl: null },
+      { nickname: 'Bo', avatarUrl: null },
+    ],
   ])('accepts %j', async (body, expected) => {
     const result = await validate(UpdateProfileDto, body);
     expect(result).toHaveProperty('ok');
@@ -91,7 +94,13 @@ describe('BindPhoneDto', () => {
 describe('EncryptedDataDto', () => {
   it('accepts encryptedData with iv, and refuses anything else', async () => {
     expect(await validate(EncryptedDataDto, { encryptedData: 'AAAA', iv: 'BBBB' })).toHaveProperty('ok');
-    for (const body of [{}, { encryptedData: 'AAAA' }, { iv: 'BBBB' }, { encryptedData: 'AAAA', iv: '' }, { encryptedData: 'AAAA', iv: 'BBBB', extra: 1 }]) {
+    for (const body of [
+      {},
+      { encryptedData: 'AAAA' },
+      { iv: 'BBBB' },
+      { encryptedData: 'AAAA', iv: '' },
+      { encryptedData: 'AAAA', iv: 'BBBB', extra: 1 },
+    ]) {
       expect(await validate(EncryptedDataDto, body)).toHaveProperty('errors');
     }
   });
