@@ -31,10 +31,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     const logRequest = fastify.get<string, RequestLogger>(HTTP_LOGGER);
     const metrics = fastify.get(MetricsService);
     const instance = fastify.getHttpAdapter().getInstance();
-    instance.addHook('onRequest', (request, reply, done) => {
-      logRequest(request.raw, reply.raw);
-      done();
-    });
+    instance.addHook('onRequest', (request, reply, done) => logRequest(request.raw, reply.raw, done));
     fastify.useBodyParser(XML_TYPES, { bodyLimit: limit }, (_request, body, done) => done(null, body.toString('utf8')));
     // routeOptions.url is the matched route as declared (`/users/:id`); undefined when none matched.
     instance.addHook('onResponse', (request, reply, done) => {
@@ -48,13 +45,12 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     const logRequest = express.get<string, RequestLogger>(HTTP_LOGGER);
     const metrics = express.get(MetricsService);
     express.use((request: IncomingMessage & { route?: { path?: string } }, response: ServerResponse, next: () => void) => {
-      logRequest(request, response);
       const started = performance.now();
       // Express sets request.route to the matched route, whose path is the declared one (`/users/:id`).
       response.once('finish', () => {
         metrics.observeHttpRequest(request.method ?? '', request.route?.path, response.statusCode, (performance.now() - started) / 1000);
       });
-      next();
+      logRequest(request, response, next);
     });
     express.useBodyParser('json', { limit });
     express.useBodyParser('urlencoded', { limit, extended: true });

@@ -28,5 +28,6 @@ export interface AppConfig {
   throttle: { loginLimit: number };
   /** The message-push callback's Token and EncodingAESKey (null: not configured / plaintext mode). */
   push: { token: string | null; aesKey: string | null };
-  log: { level: string };
+  /** format null: chosen at start from whether stdout is a terminal. */
+  log: { level: string; format: 'json' | 'pretty' | null };
 }

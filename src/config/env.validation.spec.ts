@@ -22,6 +22,7 @@ describe('validateEnvironment', () => {
     expect(config.auth.sessionMaxPerUser).toBe(10);
     expect(config.auth.serviceTokens.size).toBe(0);
     expect(config.throttle.loginLimit).toBe(60);
+    expect(config.log).toEqual({ level: 'info', format: null });
   });
 
   it('reads MySQL, SQLite, Redis and service tokens', () => {
@@ -44,6 +45,8 @@ describe('validateEnvironment', () => {
     expect(validateEnvironment({ TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
     expect(validateEnvironment({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).http.trustProxy).toBe('10.0.0.0/8,127.0.0.1');
     expect(validateEnvironment({ DATABASE_URL: 'sqlite:/tmp/x.db' }).database.url).toBe('/tmp/x.db');
+    expect(validateEnvironment({ LOG_FORMAT: 'pretty' }).log.format).toBe('pretty');
+    expect(validateEnvironment({ LOG_FORMAT: 'json' }).log.format).toBe('json');
   });
 
   it.each([
@@ -57,6 +60,7 @@ describe('validateEnvironment', () => {
     ['HTTP_ADAPTER', { HTTP_ADAPTER: 'koa' }],
     ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
     ['WECHAT_TOKEN_MODE', { WECHAT_TOKEN_MODE: 'fast' }],
+    ['LOG_FORMAT', { LOG_FORMAT: 'xml' }],
     ['WECHAT_TIMEOUT_MS', { WECHAT_TIMEOUT_MS: '0' }],
     ['WECHAT_API_BASE_URL', { WECHAT_API_BASE_URL: 'ftp://example.com' }],
     ['THROTTLE_LOGIN_LIMIT', { THROTTLE_LOGIN_LIMIT: '-5' }],

@@ -77,6 +77,10 @@ class EnvironmentVariables {
 
   @Transform(emptyToUndefined) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /** Unset: human-readable (pino-pretty) when stdout is a terminal, JSON lines otherwise. */
+  @Transform(emptyToUndefined) @IsOptional() @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: string;
 }
 
 export class ConfigValidationError extends Error {
@@ -126,7 +130,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): Ap
     },
     throttle: { loginLimit: env.THROTTLE_LOGIN_LIMIT },
     push: { token: env.WECHAT_PUSH_TOKEN ?? null, aesKey: env.WECHAT_PUSH_AES_KEY ?? null },
-    log: { level: env.LOG_LEVEL },
+    log: { level: env.LOG_LEVEL, format: (env.LOG_FORMAT as AppConfig['log']['format']) ?? null },
   };
 }
 

@@ -1,4 +1,22 @@
-import type { LoggerOptions } from 'pino';
+import { type Logger, type LoggerOptions, pino } from 'pino';
+import pretty from 'pino-pretty';
+import type { AppConfig } from '../config/app-config.js';
+import { requestContext } from './request-context.js';
+
+// Credentials and phone numbers, at the top of a log object or one level down.
+const SECRET_KEYS = [
+  'authorization',
+  'session_key',
+  'sessionKey',
+  'secret',
+  'appSecret',
+  'access_token',
+  'accessToken',
+  'token',
+  'js_code',
+  'phoneNumber',
+  'purePhoneNumber',
+];
 
 // Everything that could carry a credential, wherever it might appear in a log line.
 export const REDACTED_PATHS = [
@@ -7,20 +25,39 @@ export const REDACTED_PATHS = [
   'req.headers["idempotency-key"]',
   'res.headers.authorization',
   'res.headers["set-cookie"]',
-  '*.authorization',
-  '*.session_key',
-  '*.sessionKey',
-  '*.secret',
-  '*.appSecret',
-  '*.access_token',
-  '*.accessToken',
-  '*.token',
-  '*.js_code',
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((key) => `*.${key}`),
   'err.config',
   'err.request',
   'err.response',
 ];
 
 export function baseLoggerOptions(level: string): LoggerOptions {
-  return { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Every line logged while a request is served carries its id, whoever logs it.
+    mixin: () => {
+      const context = requestContext.getStore();
+      return context ? { reqId: context.requestId } : {};
+    },
+  };
+}
+
+export type LogFormat = 'json' | 'pretty';
+
+/** LOG_FORMAT when set; otherwise pretty for a person at a terminal, JSON for everything else. */
+export function resolveLogFormat(configured: LogFormat | null, stdoutIsTty: boolean): LogFormat {
+  return configured ?? (stdoutIsTty ? 'pretty' : 'json');
+}
+
+/** The app's pino: JSON lines, or pino-pretty for a person at a terminal; redacted and with the request id either way. */
+export function createLogger(log: AppConfig['log'], stdoutIsTty: boolean): Logger {
+  const options = baseLoggerOptions(log.level);
+  if (resolveLogFormat(log.format, stdoutIsTty) === 'json') return pino(options);
+  // In-process (no worker thread), through process.stdout: a format for reading, not for a log pipeline.
+  return pino(
+    options,
+    pretty({ destination: process.stdout, colorize: stdoutIsTty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }),
+  );
 }
