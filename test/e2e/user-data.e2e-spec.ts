@@ -2,6 +2,9 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { sessionKeys } from '../../src/auth/session.keys.js';
 import { KeyValueStore } from '../../src/redis/key-value.store.js';
+import { ProfileService } from '../../src/user-data/profile.service.js';
+import { User } from '../../src/users/user.entity.js';
+import { UsersRepository } from '../../src/users/users.repository.js';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { describeWithServices } from '../support/backends.js';
 import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
@@ -126,6 +129,35 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
         const anonymous = await request(t.url)[method](path).send({});
         expect([method, path, anonymous.status, anonymous.body.code]).toEqual([method, path, 401, 'AUTH_TOKEN_MISSING']);
       }
+    });
+  });
+
+  describe('a change published late (it lost a race with another)', () => {
+    /** The row as a slower concurrent request read it, before the newer change. */
+    async function staleRow(id: number, nickname: string): Promise<User> {
+      const user = await t.app.get(UsersRepository).findById(id);
+      return Object.assign(new User(), user, { nickname });
+    }
+
+    it('never leaves the sessions with the older read: the final row is republished', async () => {
+      const s = await login();
+      const stale = await staleRow(s.id, 'older read');
+      await patch(s, { nickname: 'newer' }).expect(200);
+      await t.app.get(ProfileService).publish(stale);
+      expect((await me(s).expect(200)).body.nickname).toBe('newer');
+    });
+
+    it('never revives a user deleted meanwhile: its store copy stays gone and the next login is a new user', async () => {
+      const s = await login();
+      const stale = await staleRow(s.id, 'late');
+      await request(t.url).delete('/users/me').set('Authorization', s.auth).expect(204);
+      await expect(t.app.get(ProfileService).publish(stale)).rejects.toMatchObject({ code: 'USER_NOT_FOUND', status: 404 });
+      const store = t.app.get(KeyValueStore);
+      for (const key of [sessionKeys.user(s.id), sessionKeys.userIdByOpenid(s.openid)])
+        expect([key, await store.get(key)]).toEqual([key, null]);
+      const again = await login(s.openid);
+      expect(again.id).not.toBe(s.id);
+      expect(again.login).toMatchObject({ nickname: null });
     });
   });
 
@@ -406,6 +438,55 @@ describeWithServices({ mysql: true, redis: true }, 'user data across two instanc
         'WECHAT_DECRYPT_FAILED',
       );
       expect((await request(app.url).get('/auth/session').set('Authorization', auth).expect(200)).body.sessionKeyValid).toBe(true);
+    }
+  });
+
+  it('concurrent changes on both instances leave every session with the final row', async () => {
+    const openid = uniqueOpenid();
+    const sessions = [await login(a, openid), await login(b, openid)];
+    const id = (await request(a.url).get('/users/me').set('Authorization', sessions[0]).expect(200)).body.id;
+    for (let round = 0; round < 3; round += 1) {
+      const changes = Array.from({ length: 16 }, (_, i) => {
+        const app = i % 2 ? a : b;
+        const body = i % 3 ? { nickname: `n-${round}-${i}` } : { avatarUrl: `https://e.com/${round}/${i}.png` };
+        return request(app.url)
+          .patch('/users/me')
+          .set('Authorization', sessions[i % 2])
+          .send(body);
+      });
+      expect((await Promise.all(changes)).map((r) => r.status)).toEqual(Array(16).fill(200));
+      const [row] = await a.app.get(DataSource).query('SELECT nickname, avatar_url FROM `user` WHERE id = ?', [id]);
+      for (const [app, auth] of [
+        [a, sessions[0]],
+        [b, sessions[1]],
+        [a, sessions[1]],
+        [b, sessions[0]],
+      ] as const) {
+        const seen = (await request(app.url).get('/users/me').set('Authorization', auth).expect(200)).body;
+        expect({ nickname: seen.nickname, avatar_url: seen.avatarUrl }).toEqual(row);
+      }
+    }
+  });
+
+  it('a change racing a deletion never revives the deleted user: the next login is a new user', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const openid = uniqueOpenid();
+      const onA = await login(a, openid);
+      const onB = await login(b, openid);
+      const id = (await request(a.url).get('/users/me').set('Authorization', onA).expect(200)).body.id;
+      const [deleted, changed] = await Promise.all([
+        request(a.url).delete('/users/me').set('Authorization', onA),
+        request(b.url).patch('/users/me').set('Authorization', onB).send({ nickname: 'late' }),
+      ]);
+      expect(deleted.status).toBe(204);
+      expect([200, 401, 404]).toContain(changed.status);
+      await request(b.url).get('/users/me').set('Authorization', onB).expect(401);
+      const again = await request(b.url)
+        .post('/auth/login')
+        .send({ code: fake.issueLoginCode(openid) })
+        .expect(200);
+      expect(again.body.user).toMatchObject({ openid, nickname: null });
+      expect(again.body.user.id).not.toBe(id);
     }
   });
 
