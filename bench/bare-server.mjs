@@ -1,10 +1,12 @@
 // The practical limit for `npm run bench`: the same three endpoints as the app, written directly on
 // node:http with no framework, over the same database and store, doing the same work per request:
 //
-//   POST /auth/login      GET jscode2session at WeChat, upsert the user (ON DUPLICATE KEY UPDATE /
-//                         ON CONFLICT), SELECT it, SET the session (key: sha256 of a random UUID) with a
-//                         TTL, answer {token, expiresIn, user} plus the Authorization header.
-//   GET  /users/me        GET the session, SELECT the user by id.
+//   POST /auth/login      GET jscode2session at WeChat; GET openid → user id from the store; when it is
+//                         unknown, upsert the user (ON DUPLICATE KEY UPDATE / ON CONFLICT), SELECT it and
+//                         SET the mapping; open the session with the app's own create-session script (the
+//                         session carries the user's snapshot); answer {token, expiresIn, user} plus the
+//                         Authorization header.
+//   GET  /users/me        one GET of the session: the user is in it (the app's one-read design).
 //   POST /templates/send  GET the session, GET the access token from the store (fetched once from
 //                         /cgi-bin/stable_token, then cached there), POST subscribe/send, INSERT a
 //                         message_log row, answer {msgid}.
@@ -21,9 +23,12 @@
 //
 // Deliberately left out, because they are not part of the work the benchmark compares: input
 // validation beyond type checks, request ids and logging, idempotency keys, service tokens, the
-// login-code result cache, the refresh lock across instances.
+// one-call-per-code claim, the refresh lock across instances.
+//
+// The session keys, token format and scripts are the app's own (imported from dist/, which
+// `npm run bench` builds first), so the store does the same work for both.
 
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -40,7 +45,20 @@ if (!APP_ID || !APP_SECRET || !env.WECHAT_API_BASE_URL) {
   process.exit(1);
 }
 const BODY_LIMIT = 64 * 1024;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const USER_DATA_TTL_MS = Math.max(30 * 24 * 3600 * 1000, SESSION_TTL_SECONDS * 1000);
+const MAX_PER_USER = Number(env.SESSION_MAX_PER_USER ?? 10);
+
+let app;
+try {
+  app = {
+    ...(await import('../dist/auth/session.keys.js')),
+    ...(await import('../dist/auth/session.scripts.js')),
+    ...(await import('../dist/redis/memory-key-value.store.js')),
+  };
+} catch (error) {
+  console.error(`bare-server: cannot load the app's session scripts from dist/ (run \`npm run build\`): ${error.message}`);
+  process.exit(1);
+}
 
 // ---------------------------------------------------------------------------------------------
 // WeChat over a keep-alive agent (the app: axios over http.Agent({keepAlive, maxSockets: 64})).
@@ -102,31 +120,35 @@ class HttpError extends Error {
 
 async function openStore(url) {
   if (!url) {
-    const entries = new Map();
-    const live = (key) => {
-      const entry = entries.get(key);
-      if (entry && entry.expiresAt <= Date.now()) {
-        entries.delete(key);
-        return undefined;
-      }
-      return entry;
-    };
+    const memory = new app.MemoryKeyValueStore();
     return {
       kind: 'memory',
-      get: async (key) => live(key)?.value ?? null,
-      set: async (key, value, ttlMs) => void entries.set(key, { value, expiresAt: Date.now() + ttlMs }),
+      get: (key) => memory.get(key),
+      set: (key, value, ttlMs) => memory.set(key, value, ttlMs),
+      runScript: (script, keys, args) => memory.runScript(script, keys, args),
       ping: async () => {},
-      close: async () => entries.clear(),
+      close: async () => memory.close(),
     };
   }
   const { createClient } = await import('@redis/client');
   const client = createClient({ url, socket: { connectTimeout: 2000 } });
   client.on('error', (error) => console.error(`bare-server: redis: ${error.message}`));
   await client.connect();
+  const shas = new Map();
   return {
     kind: 'redis',
     get: (key) => client.get(key),
     set: async (key, value, ttlMs) => void (await client.set(key, value, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } })),
+    async runScript(script, keys, args) {
+      const options = { keys, arguments: args };
+      if (!shas.has(script)) shas.set(script, createHash('sha1').update(script.lua).digest('hex'));
+      try {
+        return await client.evalSha(shas.get(script), options);
+      } catch (error) {
+        if (!/NOSCRIPT/.test(error.message)) throw error;
+        return client.eval(script.lua, options);
+      }
+    },
     ping: async () => void (await client.ping()),
     close: () => client.close(),
   };
@@ -163,7 +185,7 @@ async function openDatabase(url) {
       await pool.end();
       throw new Error(`table ${missing.join(' and ')} missing: start the app once against this database first (its migrations create the schema)`);
     }
-    const selectUser = 'SELECT `id`, `open_id`, `union_id`, `created_at`, `updated_at` FROM `user` WHERE ';
+    const selectUser = 'SELECT `id`, `open_id`, `union_id`, `nickname`, `avatar_url`, `phone_number`, `country_code`, `created_at`, `updated_at` FROM `user` WHERE ';
     return {
       kind: 'mysql',
       async upsertUser(openid, unionid) {
@@ -241,16 +263,29 @@ try {
 // ---------------------------------------------------------------------------------------------
 // Sessions and the access token.
 
-const sessionKey = (token) => `session:${createHash('sha256').update(token).digest('hex')}`;
-
 async function findSession(request) {
   const header = request.headers.authorization;
   if (typeof header !== 'string' || header.length === 0) throw new HttpError(401, 'AUTH_TOKEN_MISSING', 'Authorization header with a session token is required');
   const token = header.startsWith('Bearer ') || header.startsWith('bearer ') ? header.slice(7).trim() : header.trim();
-  if (!UUID.test(token)) throw new HttpError(401, 'AUTH_TOKEN_INVALID', 'The session token is unknown or expired');
-  const raw = await store.get(sessionKey(token));
+  const parsed = app.parseToken(token);
+  if (!parsed) throw new HttpError(401, 'AUTH_TOKEN_INVALID', 'The session token is unknown or expired');
+  const raw = await store.get(app.sessionKeys.session(parsed.userId, parsed.sessionId));
   if (!raw) throw new HttpError(401, 'AUTH_TOKEN_INVALID', 'The session token is unknown or expired');
-  return JSON.parse(raw);
+  return JSON.parse(raw).user;
+}
+
+async function openSession(userId, sessionKeyFromWechat, fallback) {
+  const token = app.newToken(userId);
+  const { sessionId } = app.parseToken(token);
+  const now = Date.now();
+  const ttlMs = SESSION_TTL_SECONDS * 1000;
+  const k = app.sessionKeys;
+  const reply = await store.runScript(
+    app.CREATE_SESSION,
+    [k.session(userId, sessionId), k.index(userId), k.user(userId), k.wechatSessionKey(userId)],
+    [sessionId, String(now), String(ttlMs), String(MAX_PER_USER), `{"c":${now},"e":${now + ttlMs},"user":`, fallback ? JSON.stringify(fallback) : '', sessionKeyFromWechat, String(USER_DATA_TTL_MS), k.sessionPrefix(userId)],
+  );
+  return Number(reply[0]) === 1 ? { token, user: JSON.parse(reply[1]) } : null;
 }
 
 const ACCESS_TOKEN_KEY = `bare:wechat:access-token:${APP_ID}`;
@@ -300,21 +335,35 @@ async function login(request) {
   }
   if (typeof identity.openid !== 'string' || typeof identity.session_key !== 'string') throw new HttpError(502, 'WECHAT_BAD_RESPONSE', 'no openid');
   const unionid = typeof identity.unionid === 'string' ? identity.unionid : null;
-  const user = await database.upsertUser(identity.openid, unionid);
-  const token = randomUUID();
-  const session = { userId: user.id, openid: user.open_id, unionid: user.union_id, sessionKey: identity.session_key, createdAt: new Date().toISOString() };
-  await store.set(sessionKey(token), JSON.stringify(session), SESSION_TTL_SECONDS * 1000);
+  const mappingKey = app.sessionKeys.userIdByOpenid(identity.openid);
+  const known = await store.get(mappingKey);
+  let opened = known === null ? null : await openSession(Number(known), identity.session_key);
+  if (!opened) {
+    const row = await database.upsertUser(identity.openid, unionid);
+    const user = {
+      id: row.id,
+      openid: row.open_id,
+      unionid: row.union_id,
+      nickname: row.nickname ?? null,
+      avatarUrl: row.avatar_url ?? null,
+      phoneNumber: row.phone_number ?? null,
+      countryCode: row.country_code ?? null,
+      createdAt: iso(row.created_at),
+      updatedAt: iso(row.updated_at),
+    };
+    await store.set(mappingKey, String(user.id), USER_DATA_TTL_MS);
+    opened = await openSession(user.id, identity.session_key, user);
+  }
+  const { token, user } = opened;
   return {
     headers: { authorization: token },
-    body: { token, expiresIn: SESSION_TTL_SECONDS, user: { id: user.id, openid: user.open_id, unionid: user.union_id } },
+    body: { token, expiresIn: SESSION_TTL_SECONDS, user: { id: user.id, openid: user.openid, unionid: user.unionid } },
   };
 }
 
 async function me(request) {
-  const session = await findSession(request);
-  const user = await database.userById(session.userId);
-  if (!user) throw new HttpError(404, 'USER_NOT_FOUND', 'The user of this session no longer exists');
-  return { body: { id: user.id, openid: user.open_id, unionid: user.union_id, createdAt: iso(user.created_at), updatedAt: iso(user.updated_at) } };
+  const user = await findSession(request);
+  return { body: user };
 }
 
 async function send(request) {
@@ -352,7 +401,7 @@ async function send(request) {
     errcode: ok ? 0 : answer.errcode,
     errmsg: ok ? 'ok' : String(answer.errmsg ?? '').slice(0, 512),
     msgid: msgidText,
-    requestedBy: `user:${session.userId}`,
+    requestedBy: `user:${session.id}`,
   });
   if (!ok) {
     if (answer.errcode === 43101) throw new HttpError(409, 'WECHAT_NOT_SUBSCRIBED', 'The user has no subscription left for this template');

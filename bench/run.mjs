@@ -1,14 +1,25 @@
 // `npm run bench` (= `nest build && node bench/run.mjs`).
 //
 // In one run: starts a fast fake WeChat, then for each target — the built app on Express, the built app
-// on Fastify, and bench/bare-server.mjs (node:http, no framework: the practical limit) — starts it as a
-// child process over the same database and store, and measures for a fixed duration each:
+// on Fastify, bench/bare-server.mjs (node:http, no framework: the practical limit) and the Python
+// original (../shared/peers/python-original, when python3-tornado & co. are installed) — starts it as
+// a child process over the same database server and store, and measures for a fixed duration each:
 //   login  POST /auth/login       every request a fresh code (a new openid each)
 //   me     GET  /users/me         a few logged-in tokens, round-robin
 //   send   POST /templates/send   the same tokens, {templateId: 'bench-tpl', data: {thing1: {value: 'hello'}}}
-// reporting requests/s (2xx only), p50/p99 latency, the child's peak RSS (VmRSS sampled every 100 ms),
-// and each app result's ratio to bare. Prints a markdown table and writes it to bench/results.md (one
-// section per backend, each run replacing its own section). Exits 0 even when targets are missed.
+// reporting requests/s (2xx only), p50/p99 latency, the child's peak RSS (VmRSS sampled every 100 ms) and
+// its CPU time per answer (user+system from /proc/<pid>/stat over the measurement ÷ 2xx answers), judged
+// against the targets of issue 12 (CPU µs per answer, req/s ahead of the Python original, RSS). Prints
+// markdown tables and writes them to bench/results.md (one section per backend, each run replacing its
+// own section). Exits 0 even when targets are missed.
+//
+// The Python original speaks its own dialect: login takes {"js_code"} and answers 204 with the token
+// only in the Authorization header; send is its legacy form_id template send (it has no guard on it).
+// It runs on its own database (<DATABASE_URL's db>_python, created with its schema.sql) and the same
+// Redis. Every target gets the token as a bare `Authorization: <token>` header, which all accept.
+//
+// A new target: an entry in TARGET_SPECS (how to start it, how to tell it is up, its request dialect).
+// A new endpoint: an entry in ENDPOINTS (and in CPU_GOALS if it has a target).
 //
 // Backends: DATABASE_URL (mysql://…) and/or REDIS_URL (redis://…) when set; otherwise SQLite in a temp
 // file and the in-process store (the app's embedded defaults).
@@ -17,8 +28,9 @@
 //   BENCH_DURATION     seconds measured per endpoint (default 10)
 //   BENCH_WARMUP       seconds of unmeasured load before each measurement (default 2; 0 = none)
 //   BENCH_CONNECTIONS  concurrent connections (default 50)
-//   BENCH_TARGETS      comma list, run in this order (default express,fastify,bare). The app must have run
-//                      once against a fresh MySQL database before bare (it migrates the schema).
+//   BENCH_TARGETS      comma list, run in this order (default express,fastify,bare,python). The app must have
+//                      run once against a fresh MySQL database before bare (it migrates the schema).
+//   BENCH_PYTHON       the Python interpreter for the original (default /usr/bin/python3)
 //   BENCH_ENDPOINTS    comma list of login,me,send (default all three)
 //   BENCH_TOOL         autocannon | wrk (default: wrk when on PATH, else autocannon)
 //   BENCH_FAKE         inline (default: the fake runs in this process) | process (its own node process)
@@ -45,7 +57,9 @@ const env = process.env;
 const DURATION = positiveNumber('BENCH_DURATION', 10);
 const WARMUP = nonNegativeNumber('BENCH_WARMUP', 2);
 const CONNECTIONS = Math.round(positiveNumber('BENCH_CONNECTIONS', 50));
-const TARGETS = list('BENCH_TARGETS', ['express', 'fastify', 'bare'], ['express', 'fastify', 'bare']);
+const TARGETS = list('BENCH_TARGETS', ['express', 'fastify', 'bare', 'python'], ['express', 'fastify', 'bare', 'python']);
+const PYTHON = env.BENCH_PYTHON || '/usr/bin/python3';
+const PYTHON_DIR = resolve(fileURLToPath(new URL('../../shared/peers/python-original', import.meta.url)));
 const ENDPOINT_NAMES = list('BENCH_ENDPOINTS', ['login', 'me', 'send'], ['login', 'me', 'send']);
 const TOOL = chooseTool();
 const FAKE_MODE = env.BENCH_FAKE === 'process' ? 'process' : 'inline';
@@ -68,11 +82,12 @@ function productionNodeArgs() {
 }
 const SEND_BODY = JSON.stringify({ templateId: 'bench-tpl', data: { thing1: { value: 'hello' } } });
 
-/** Ratio to bare that each app target should reach (issue: "Targets to report against"). */
-const GOALS = {
-  fastify: { login: 0.5, me: 0.6, send: 0.5 },
-  express: { login: 0.35, me: 0.15 },
+/** Issue 12's targets: CPU µs per answer of the app on each adapter; req/s ahead of the Python original; RSS. */
+const CPU_GOALS = {
+  express: { login: 600, me: 190, send: 550 },
+  fastify: { login: 380, me: 60, send: 380 },
 };
+const APP_TARGETS = ['express', 'fastify'];
 
 const ENDPOINTS = {
   login: {
@@ -81,6 +96,7 @@ const ENDPOINTS = {
     path: '/auth/login',
     contentType: 'application/json',
     fresh: (n) => JSON.stringify({ code: n }),
+    python: { fresh: (n) => JSON.stringify({ js_code: n }) },
   },
   me: { label: 'GET /users/me', method: 'GET', path: '/users/me', authorized: true },
   send: {
@@ -90,8 +106,16 @@ const ENDPOINTS = {
     contentType: 'application/json',
     body: SEND_BODY,
     authorized: true,
+    // The original's legacy template send: {form_id}, no guard, an empty 200.
+    python: { body: JSON.stringify({ form_id: 'bench-form-id' }) },
   },
 };
+
+/** The endpoint as `target` is asked it (the Python original has its own dialect). */
+function endpointFor(target, name) {
+  const endpoint = ENDPOINTS[name];
+  return { ...endpoint, ...(TARGET_SPECS[target].dialect === 'python' ? endpoint.python : {}) };
+}
 
 const RUN_ID = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 let codeCounter = 0;
@@ -113,6 +137,7 @@ async function main() {
   const backend = describeBackend();
   const wechat = FAKE_MODE === 'process' ? await startFakeProcess() : await startFakeWechat();
   cleanups.push(() => wechat.close());
+  if (TARGETS.includes('python') && !pythonUnavailable(backend)) backend.python = await preparePythonDatabase(backend);
 
   const started = Date.now();
   const loadBefore = loadavg()[0];
@@ -137,14 +162,47 @@ async function main() {
 // ------------------------------------------------------------------------------------------------
 // One target: start it, measure each endpoint, stop it.
 
-async function benchTarget(target, backend, wechat) {
-  const port = await freePort();
+/**
+ * How to run each target: `launch` gives the command, its arguments, working directory and environment;
+ * `probe` is the path that answers once it is up (any status counts for `probeAnyStatus`); `dialect`
+ * picks the requests it understands; `skip` says why it cannot run here (or null).
+ */
+const TARGET_SPECS = {
+  express: { launch: (ctx) => nodeLaunch(APP_ENTRY, ctx, 'express'), probe: '/health', skip: () => null },
+  fastify: { launch: (ctx) => nodeLaunch(APP_ENTRY, ctx, 'fastify'), probe: '/health', skip: () => null },
+  bare: { launch: (ctx) => nodeLaunch(join(ROOT, 'bench', 'bare-server.mjs'), ctx, 'express'), probe: '/health', skip: () => null },
+  python: {
+    dialect: 'python',
+    probe: '/users/me',
+    probeAnyStatus: true,
+    skip: (backend) => pythonUnavailable(backend),
+    launch: ({ port, backend, wechat }) => ({
+      command: PYTHON,
+      args: ['seed_app.py'],
+      cwd: PYTHON_DIR,
+      env: {
+        PATH: env.PATH,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        WECHAT_API_BASE_URL: wechat.baseUrl,
+        WECHAT_APPID: wechat.appId,
+        WECHAT_SECRET: wechat.appSecret,
+        REDIS_URL: backend.redisUrl,
+        DATABASE_URL: backend.python.url,
+      },
+    }),
+  },
+};
+
+function nodeLaunch(script, { port, backend, wechat, target }, adapter) {
+  const nodeArgs = [...NODE_ARGS];
+  if (PROFILE_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${target}-${RUN_ID}.cpuprofile`);
   // The bench's own environment passes through (NODE_OPTIONS, TZ, other app settings); these are fixed:
   const childEnv = {
     ...env,
     NODE_ENV: 'production',
     PORT: String(port),
-    HTTP_ADAPTER: target === 'bare' ? 'express' : target,
+    HTTP_ADAPTER: adapter,
     LOG_LEVEL: 'warn',
     THROTTLE_LOGIN_LIMIT: '0',
     SESSION_TTL_SECONDS: String(SESSION_TTL_SECONDS),
@@ -155,12 +213,21 @@ async function benchTarget(target, backend, wechat) {
     REDIS_URL: backend.redisUrl ?? '',
   };
   if (!backend.redisUrl) delete childEnv.REDIS_URL;
-  const script = target === 'bare' ? join(ROOT, 'bench', 'bare-server.mjs') : APP_ENTRY;
-  const nodeArgs = [...NODE_ARGS];
-  if (PROFILE_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${target}-${RUN_ID}.cpuprofile`);
+  return { command: process.execPath, args: [...nodeArgs, script], cwd: ROOT, env: childEnv };
+}
+
+async function benchTarget(target, backend, wechat) {
+  const spec = TARGET_SPECS[target];
+  const skipped = spec.skip(backend);
+  if (skipped) {
+    console.log(`\n[${target}] not run: ${skipped}`);
+    return { target, skipped, endpoints: {} };
+  }
+  const port = await freePort();
+  const launch = spec.launch({ port, backend, wechat, target });
 
   const t0 = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, stdio: ['ignore', 'pipe', 'pipe'] });
   currentChild = child;
   const output = captureOutput(child, LOG_DIR && join(LOG_DIR, `${target}.log`));
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -169,27 +236,27 @@ async function benchTarget(target, backend, wechat) {
   const row = { target, startupMs: null, endpoints: {}, rss, output, failure: null, exit: null, shutdownMs: null };
 
   try {
-    await waitHealthy(base, exited, 30_000);
+    await waitHealthy(base, spec, exited, 30_000);
     row.startupMs = Date.now() - t0;
     console.log(`\n[${target}] healthy on :${port} after ${row.startupMs} ms (pid ${child.pid}, RSS ${mb(rss.sampleNow())} MB)`);
 
     const tokens = [];
-    for (let i = 0; i < TOKENS_PER_TARGET; i++) tokens.push((await loginOnce(base)).token);
+    for (let i = 0; i < TOKENS_PER_TARGET; i++) tokens.push((await loginOnce(base, target)).token);
 
     for (const name of ENDPOINT_NAMES) {
-      const endpoint = ENDPOINTS[name];
+      const endpoint = endpointFor(target, name);
       try {
-        await preflight(base, name, tokens);
+        await preflight(base, target, name, tokens);
       } catch (error) {
         row.endpoints[name] = { failed: error.message };
         console.log(`[${target}] ${endpoint.label}: preflight failed: ${error.message}`);
         continue;
       }
-      if (WARMUP > 0) await load(base, name, tokens, WARMUP);
+      if (WARMUP > 0) await load(base, endpoint, tokens, WARMUP);
       const callsBefore = wechatCalls(wechat);
       rss.startPhase();
       const cpuBefore = rss.cpuSeconds();
-      const result = await load(base, name, tokens, DURATION);
+      const result = await load(base, endpoint, tokens, DURATION);
       const cpu = rss.cpuSeconds() - cpuBefore;
       result.peakRssKb = rss.endPhase();
       result.cpuPercent = (100 * cpu) / result.seconds;
@@ -225,12 +292,11 @@ async function benchTarget(target, backend, wechat) {
 }
 
 /** One measurement (or warm-up) of `name` against `base`. */
-async function load(base, name, tokens, seconds) {
-  return TOOL === 'wrk' ? loadWithWrk(base, name, tokens, seconds) : loadWithAutocannon(base, name, tokens, seconds);
+async function load(base, endpoint, tokens, seconds) {
+  return TOOL === 'wrk' ? loadWithWrk(base, endpoint, tokens, seconds) : loadWithAutocannon(base, endpoint, tokens, seconds);
 }
 
-async function loadWithAutocannon(base, name, tokens, seconds) {
-  const endpoint = ENDPOINTS[name];
+async function loadWithAutocannon(base, endpoint, tokens, seconds) {
   const headers = endpoint.contentType ? { 'content-type': endpoint.contentType } : {};
   let requests;
   if (endpoint.fresh) {
@@ -248,7 +314,7 @@ async function loadWithAutocannon(base, name, tokens, seconds) {
     requests = tokens.map((token) => ({
       method: endpoint.method,
       path: endpoint.path,
-      headers: { ...headers, authorization: `Bearer ${token}` },
+      headers: { ...headers, authorization: token },
       ...(endpoint.body ? { body: endpoint.body } : {}),
     }));
   }
@@ -271,11 +337,10 @@ async function loadWithAutocannon(base, name, tokens, seconds) {
 }
 
 // wrk: used when it is on PATH (or BENCH_TOOL=wrk). Lua scripts give each request its token or fresh code.
-async function loadWithWrk(base, name, tokens, seconds) {
-  const endpoint = ENDPOINTS[name];
+async function loadWithWrk(base, endpoint, tokens, seconds) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
   try {
-    const script = join(dir, `${name}.lua`);
+    const script = join(dir, 'requests.lua');
     writeFileSync(script, wrkScript(endpoint, tokens));
     const threads = Math.max(1, Math.min(2, cpus().length));
     const args = ['-t', String(threads), '-c', String(Math.max(CONNECTIONS, threads)), '-d', `${seconds}s`, '--timeout', '10s', '--latency', '-s', script, base + endpoint.path];
@@ -319,7 +384,7 @@ request = function()
   counter = counter + 1
   return wrk.format(nil, nil, nil, '{"code":"' .. prefix .. thread_id .. '-' .. counter .. '"}')
 end`
-    : `local tokens = { ${tokens.map((t) => lua(`Bearer ${t}`)).join(', ')} }
+    : `local tokens = { ${tokens.map((t) => lua(t)).join(', ')} }
 local i = 0
 request = function()
   i = i % #tokens + 1
@@ -337,39 +402,43 @@ end
 `;
 }
 
-async function preflight(base, name, tokens) {
-  const endpoint = ENDPOINTS[name];
+async function preflight(base, target, name, tokens) {
+  const endpoint = endpointFor(target, name);
   if (name === 'login') {
-    const body = await loginOnce(base);
-    if (typeof body.token !== 'string' || typeof body.user?.id !== 'number') throw new Error(`unexpected login answer ${JSON.stringify(body)}`);
+    const body = await loginOnce(base, target);
+    if (typeof body.token !== 'string') throw new Error(`unexpected login answer ${JSON.stringify(body)}`);
     return;
   }
   const response = await fetch(base + endpoint.path, {
     method: endpoint.method,
-    headers: { authorization: `Bearer ${tokens[0]}`, ...(endpoint.contentType ? { 'content-type': endpoint.contentType } : {}) },
+    headers: { authorization: tokens[0], ...(endpoint.contentType ? { 'content-type': endpoint.contentType } : {}) },
     body: endpoint.body,
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();
-  if (response.status !== 200) throw new Error(`${endpoint.label} → ${response.status} ${text.slice(0, 300)}`);
+  if (response.status < 200 || response.status > 299) throw new Error(`${endpoint.label} → ${response.status} ${text.slice(0, 300)}`);
+  if (TARGET_SPECS[target].dialect === 'python') return;
   const body = JSON.parse(text);
   if (name === 'me' && typeof body.id !== 'number') throw new Error(`unexpected /users/me answer ${text.slice(0, 300)}`);
   if (name === 'send' && !('msgid' in body)) throw new Error(`unexpected /templates/send answer ${text.slice(0, 300)}`);
 }
 
-async function loginOnce(base) {
+/** One login with a fresh code: {token, ...} (the Python original: 204, the token only in the header). */
+async function loginOnce(base, target) {
+  const endpoint = endpointFor(target, 'login');
   const response = await fetch(`${base}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code: nextCode() }),
+    body: endpoint.fresh(nextCode()),
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();
+  if (response.status === 204) return { token: response.headers.get('authorization') };
   if (response.status !== 200) throw new Error(`POST /auth/login → ${response.status} ${text.slice(0, 300)}`);
   return JSON.parse(text);
 }
 
-async function waitHealthy(base, exited, timeoutMs) {
+async function waitHealthy(base, spec, exited, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   let exit = null;
   exited.then((e) => (exit = e));
@@ -377,16 +446,16 @@ async function waitHealthy(base, exited, timeoutMs) {
   while (Date.now() < deadline) {
     if (exit) throw new Error(`exited before becoming healthy (${exit.code ?? exit.signal})`);
     try {
-      const response = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
+      const response = await fetch(base + spec.probe, { signal: AbortSignal.timeout(2000) });
       const text = await response.text();
-      if (response.status === 200) return;
+      if (response.status === 200 || spec.probeAnyStatus) return;
       last = `${response.status} ${text.slice(0, 200)}`;
     } catch (error) {
       last = error.cause?.code ?? error.message;
     }
     await sleep(100);
   }
-  throw new Error(`GET /health not 200 within ${timeoutMs / 1000}s (last: ${last})`);
+  throw new Error(`GET ${spec.probe} not 200 within ${timeoutMs / 1000}s (last: ${last})`);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -454,80 +523,87 @@ class RssSampler {
 // Report.
 
 function renderSection(results, backend, elapsed, loadBefore) {
-  const bare = results.find((r) => r.target === 'bare');
+  const byTarget = Object.fromEntries(results.map((r) => [r.target, r]));
+  const python = byTarget.python;
   const lines = [];
   lines.push(`## ${backend.title}`);
   lines.push('');
   lines.push(`- date: ${new Date().toISOString()}`);
   lines.push(`- node ${process.version} on ${cpus().length} × ${cpus()[0]?.model?.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB; load generator ${TOOL}${TOOL === 'autocannon' ? ' (in the bench process)' : ''}`);
   lines.push(`- app: ${relative(ROOT, APP_ENTRY)}${gitState()} (NODE_ENV=production LOG_LEVEL=warn THROTTLE_LOGIN_LIMIT=0${NODE_ARGS.length ? `, node ${NODE_ARGS.join(' ')}` : ''})`);
-  lines.push(`- database: ${backend.database}; store: ${backend.store}; fake WeChat: ${FAKE_MODE === 'inline' ? 'in the bench process' : 'its own process'}`);
+  lines.push(`- database: ${backend.database}${backend.python ? ` (the Python original: ${backend.python.name})` : ''}; store: ${backend.store}; fake WeChat: ${FAKE_MODE === 'inline' ? 'in the bench process' : 'its own process'}`);
   lines.push(`- ${DURATION} s per endpoint after ${WARMUP} s warm-up, ${CONNECTIONS} connections; req/s counts 2xx answers only; whole run ${Math.round(elapsed)} s; machine load average (1 min) ${loadBefore.toFixed(2)} before the run, ${loadavg()[0].toFixed(2)} after`);
-  lines.push(`- server CPU: the target process's user+system time during the measurement (100% = one core) and per 2xx answer, with its multiple of bare's CPU per answer (less sensitive than req/s to the load generator's share of the cores); it shares the ${cpus().length} cores with the load generator and the fake`);
+  lines.push(`- CPU per answer: the target process's user+system time during the measurement (/proc/<pid>/stat) ÷ its 2xx answers; less sensitive than req/s to other load on the machine. It shares the ${cpus().length} cores with the load generator and the fake`);
+  lines.push(`- login: a fresh code per request (a new user each: the first-login path, with its INSERT); me and send: ${TOKENS_PER_TARGET} logged-in tokens, round-robin`);
+  for (const row of results) if (row.skipped) lines.push(`- ${row.target}: not run (${row.skipped})`);
   lines.push('');
-  lines.push('| target | endpoint | req/s | p50 ms | p99 ms | ratio to bare | peak RSS MB | server CPU | non-2xx / errors |');
-  lines.push('|---|---|---:|---:|---:|---|---|---:|---:|');
+
+  // Side by side: one row per endpoint, one column per target.
+  const shown = results.filter((r) => !r.skipped);
+  lines.push(`| endpoint | ${shown.map((r) => r.target).join(' | ')} |`);
+  lines.push(`|---|${shown.map(() => '---:').join('|')}|`);
+  for (const name of ENDPOINT_NAMES) {
+    const cells = shown.map((row) => {
+      const r = row.endpoints[name];
+      return r && !r.failed ? `${fmt(r.rps, 0)} req/s, ${fmt(r.cpuUsPerRequest, 0)} µs` : '—';
+    });
+    lines.push(`| ${ENDPOINTS[name].label} | ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+
+  lines.push('| target | endpoint | req/s | p50 ms | p99 ms | vs Python req/s | peak RSS MB | CPU µs per answer | CPU | non-2xx / errors |');
+  lines.push('|---|---|---:|---:|---:|---|---|---|---:|---:|');
   const misses = [];
-  const unjudged = [];
-  for (const row of results) {
+  const met = [];
+  for (const row of shown) {
+    const app = APP_TARGETS.includes(row.target);
     for (const name of ENDPOINT_NAMES) {
       const r = row.endpoints[name];
       const label = ENDPOINTS[name].label;
       if (!r || r.failed) {
         const why = r?.failed ?? row.failure ?? 'not measured';
-        lines.push(`| ${row.target} | ${label} | — | — | — | — | — | — | ${escapeCell(why)} |`);
-        if (GOALS[row.target]?.[name] !== undefined) misses.push(`${row.target} ${label}: not measured (${why})`);
+        lines.push(`| ${row.target} | ${label} | — | — | — | — | — | — | — | ${escapeCell(why)} |`);
+        if (app) misses.push(`${row.target} ${label}: not measured (${why})`);
         continue;
       }
-      const goal = GOALS[row.target]?.[name];
-      const bareRps = bare?.endpoints[name]?.rps;
-      let ratioCell;
-      if (row.target === 'bare') ratioCell = '1.00 (the limit)';
-      else if (!bareRps) {
-        ratioCell = 'n/a (no bare result)';
-        if (goal !== undefined) unjudged.push(`${row.target} ${label}`);
-      }
-      else {
-        const ratio = r.rps / bareRps;
-        if (goal === undefined) ratioCell = `${ratio.toFixed(2)} (no target)`;
-        else if (ratio >= goal) ratioCell = `${ratio.toFixed(2)} ✅ (≥ ${goal})`;
-        else {
-          ratioCell = `**${ratio.toFixed(2)} ❌ MISS** (≥ ${goal})`;
-          misses.push(`${row.target} ${label}: ratio ${ratio.toFixed(2)} < ${goal}`);
-        }
+      const judge = (ok, text) => {
+        (ok ? met : misses).push(`${row.target} ${label}: ${text}`);
+        return ok ? '✅' : '❌ MISS';
+      };
+      const pyRps = python?.endpoints?.[name]?.rps;
+      let vsPython = '—';
+      if (row.target !== 'python' && pyRps) {
+        const ratio = r.rps / pyRps;
+        vsPython = `${ratio.toFixed(2)}×`;
+        if (app) vsPython += ` ${judge(ratio > 1, `req/s ${fmt(r.rps, 0)} vs Python ${fmt(pyRps, 0)}`)}`;
       }
       let rssCell = mb(r.peakRssKb);
-      if (row.target !== 'bare' && r.peakRssKb) {
-        if (r.peakRssKb / 1024 <= RSS_LIMIT_MB) rssCell += ' ✅';
-        else {
-          rssCell = `**${rssCell} ❌ MISS** (≤ ${RSS_LIMIT_MB})`;
-          misses.push(`${row.target} ${label}: peak RSS ${mb(r.peakRssKb)} MB > ${RSS_LIMIT_MB} MB`);
-        }
+      if (app && r.peakRssKb) rssCell += ` ${judge(r.peakRssKb / 1024 <= RSS_LIMIT_MB, `peak RSS ${mb(r.peakRssKb)} MB (≤ ${RSS_LIMIT_MB})`)}`;
+      let cpuCell = fmt(r.cpuUsPerRequest, 0);
+      const goal = CPU_GOALS[row.target]?.[name];
+      if (goal !== undefined && Number.isFinite(r.cpuUsPerRequest)) {
+        cpuCell += ` ${judge(r.cpuUsPerRequest <= goal, `CPU ${fmt(r.cpuUsPerRequest, 0)} µs per answer (≤ ${goal})`)} (≤ ${goal})`;
       }
       const bad = r.bad > 0 ? `${r.bad} (${escapeCell(r.badDetail)})` : '0';
-      const bareCpu = bare?.endpoints[name]?.cpuUsPerRequest;
-      const times = row.target !== 'bare' && bareCpu && r.cpuUsPerRequest ? ` (${(r.cpuUsPerRequest / bareCpu).toFixed(1)}× bare)` : '';
-      const cpuCell = Number.isFinite(r.cpuPercent) ? `${fmt(r.cpuPercent, 0)}%, ${fmt(r.cpuUsPerRequest, 0)} µs/req${times}` : '—';
-      lines.push(`| ${row.target} | ${label} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${ratioCell} | ${rssCell} | ${cpuCell} | ${bad} |`);
+      lines.push(
+        `| ${row.target} | ${label} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${vsPython} | ${rssCell} | ${cpuCell} | ${fmt(r.cpuPercent, 0)}% | ${bad} |`,
+      );
     }
   }
   lines.push('');
   lines.push(
-    'Targets (ratio of req/s to bare): Fastify GET ≥ 0.6, login ≥ 0.5, send ≥ 0.5; Express GET ≥ 0.15, login ≥ 0.35; ' +
-      `peak RSS of the app ≤ ${RSS_LIMIT_MB} MB. ` +
-      (unjudged.length > 0 ? `Not judged without a bare result: ${unjudged.join(', ')}. ` : '') +
-      (misses.length === 0 ? (unjudged.length === 0 ? 'All met.' : 'Nothing else missed.') : `Missed (${misses.length}):`),
+    `Targets (issue 12): CPU µs per answer — express login ≤ ${CPU_GOALS.express.login}, GET ≤ ${CPU_GOALS.express.me}, send ≤ ${CPU_GOALS.express.send}; ` +
+      `fastify login ≤ ${CPU_GOALS.fastify.login}, GET ≤ ${CPU_GOALS.fastify.me}, send ≤ ${CPU_GOALS.fastify.send}; req/s ahead of the Python original on every endpoint on both adapters` +
+      `${python && !python.skipped ? '' : ' (not judged: the Python original did not run)'}; peak RSS ≤ ${RSS_LIMIT_MB} MB. ` +
+      (misses.length === 0 ? `All ${met.length} met.` : `Met ${met.length}, missed ${misses.length}:`),
   );
   for (const miss of misses) lines.push(`- ${miss}`);
   lines.push('');
-  lines.push('| target | startup to healthy | peak RSS (VmHWM) | SIGTERM → exit |');
+  lines.push('| target | startup to answering | peak RSS (VmHWM) | SIGTERM → exit |');
   lines.push('|---|---:|---:|---|');
-  for (const row of results) {
+  for (const row of shown) {
     const exit = row.exit ? (row.exit.code === 0 ? 'exit 0' : `exit ${row.exit.code ?? row.exit.signal}`) : '—';
-    const over = row.target !== 'bare' && row.hwmKb && row.hwmKb / 1024 > RSS_LIMIT_MB ? ' ❌' : '';
-    lines.push(
-      `| ${row.target} | ${row.startupMs === null ? '—' : `${row.startupMs} ms`} | ${row.hwmKb ? `${mb(row.hwmKb)} MB${over}` : '—'} | ${exit} in ${row.shutdownMs ?? '—'} ms |`,
-    );
+    lines.push(`| ${row.target} | ${row.startupMs === null ? '—' : `${row.startupMs} ms`} | ${row.hwmKb ? `${mb(row.hwmKb)} MB` : '—'} | ${exit} in ${row.shutdownMs ?? '—'} ms |`);
   }
   return lines.join('\n');
 }
@@ -538,7 +614,8 @@ function writeResults(backend, section) {
   const block = `${begin}\n${section}\n${end}`;
   const header =
     '# Benchmark results\n\nWritten by `npm run bench` (bench/run.mjs): one section per backend, each run replacing its own section.\n' +
-    'The bare target is bench/bare-server.mjs (node:http, no framework, the same work per request over the same database and store): the practical limit.\n';
+    'The bare target is bench/bare-server.mjs (node:http, no framework, the same work per request over the same database and store): the practical limit. ' +
+    'The python target is the original service (../shared/peers/python-original), run as it is.\n';
   let text = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, 'utf8') : header;
   const from = text.indexOf(begin);
   const to = text.indexOf(end);
@@ -572,6 +649,34 @@ function describeBackend() {
   const key = `${sqlite ? 'sqlite' : 'mysql'}+${redisUrl ? 'redis' : 'memory'}`;
   const title = { 'sqlite+memory': 'Embedded: SQLite + in-process store', 'mysql+redis': 'MySQL + Redis' }[key] ?? key;
   return { databaseUrl: url, redisUrl, database, store, key, title };
+}
+
+/** Why the Python original cannot run here, or null. */
+function pythonUnavailable(backend) {
+  if (backend.key !== 'mysql+redis') return 'the Python original needs MySQL and Redis (set DATABASE_URL=mysql://… and REDIS_URL)';
+  if (!existsSync(join(PYTHON_DIR, 'seed_app.py'))) return `${PYTHON_DIR}/seed_app.py not found`;
+  const check = spawnSync(PYTHON, ['-c', 'import tornado, redis, sqlalchemy, pymysql, requests'], { encoding: 'utf8' });
+  if (check.status !== 0) {
+    return `${PYTHON} lacks its modules (apt-get install -y python3-tornado python3-redis python3-sqlalchemy python3-pymysql python3-requests)`;
+  }
+  return null;
+}
+
+/** Its own database beside the app's (<db>_python), with the original's schema.sql. */
+async function preparePythonDatabase(backend) {
+  const url = new URL(backend.databaseUrl.replace(/^mariadb:/, 'mysql:'));
+  const name = `${url.pathname.slice(1)}_python`;
+  const { default: mysql } = await import('mysql2/promise');
+  const connection = await mysql.createConnection({ uri: url.toString(), multipleStatements: true });
+  try {
+    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4`);
+    await connection.query(`USE \`${name}\``);
+    await connection.query(readFileSync(join(PYTHON_DIR, 'schema.sql'), 'utf8'));
+  } finally {
+    await connection.end();
+  }
+  const auth = url.username ? `${url.username}${url.password ? `:${url.password}` : ''}@` : '';
+  return { url: `mysql+pymysql://${auth}${url.host}/${name}`, name };
 }
 
 async function startFakeProcess() {

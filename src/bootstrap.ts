@@ -40,8 +40,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
     app = fastify;
   } else {
-    const { ExpressAdapter } = await import('@nestjs/platform-express');
-    const express = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), { ...options, bodyParser: false });
+    const { LeanExpressAdapter } = await import('./lean-express.adapter.js');
+    const express = await NestFactory.create<NestExpressApplication>(module, new LeanExpressAdapter(), { ...options, bodyParser: false });
     const logRequest = express.get<string, RequestLogger>(HTTP_LOGGER);
     const metrics = express.get(MetricsService);
     express.use((request: IncomingMessage & { route?: { path?: string } }, response: ServerResponse, next: () => void) => {
@@ -57,6 +57,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     express.useBodyParser('text', { limit, type: XML_TYPES });
     express.set('trust proxy', config.http.trustProxy);
     express.disable('x-powered-by');
+    // Nothing here answers conditional requests: hashing every body for an ETag is waste.
+    express.set('etag', false);
     app = express;
   }
   app.useLogger(app.get(PinoLoggerService));

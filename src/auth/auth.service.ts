@@ -30,22 +30,23 @@ export class AuthService {
    * to the database, which stays the one authority on users (one row per openid).
    */
   private async openSession(code: string): Promise<OpenedSession> {
-    const identity = await this.codes.exchange(code);
-    const knownId = await this.sessions.userIdOf(identity.openid);
+    const { identity, recorded } = await this.codes.exchange(code);
+    // Store commands issued together leave in one write: the code's result and the openid lookup.
+    const [knownId] = await Promise.all([this.sessions.userIdOf(identity.openid), recorded]);
     const opened = knownId === null ? null : await this.open(knownId, identity);
     if (opened && (identity.unionid === null || opened.user.unionid === identity.unionid)) return opened;
 
-    const user = snapshotOf(await this.users.upsertFromWechat(identity.openid, identity.unionid));
-    if (opened?.user.id === user.id) {
-      // WeChat sent a new unionid: the row has it now, and so does every session of the user.
-      await this.sessions.refreshUser(user);
-      return { ...opened, user };
+    if (opened) {
+      const user = snapshotOf(await this.users.upsertFromWechat(identity.openid, identity.unionid));
+      if (opened.user.id === user.id) {
+        // WeChat sent a new unionid: the row has it now, and so does every session of the user.
+        await this.sessions.refreshUser(user);
+        return { ...opened, user };
+      }
+      await this.sessions.revoke(opened.token);
+      return this.openFirst(identity, user);
     }
-    if (opened) await this.sessions.revoke(opened.token);
-    await this.sessions.rememberOpenid(identity.openid, user.id);
-    const created = await this.open(user.id, identity, user);
-    if (!created) throw new Error(`no session opened for user ${user.id} despite its snapshot`);
-    return created;
+    return this.openFirst(identity, snapshotOf(await this.users.insertOrFindFromWechat(identity.openid, identity.unionid)));
   }
 
   logout(userId: number, sessionId: string): Promise<void> {
@@ -54,6 +55,12 @@ export class AuthService {
 
   async logoutAll(userId: number): Promise<void> {
     await this.sessions.endAllForUser(userId);
+  }
+
+  private async openFirst(identity: Code2SessionResult, user: UserSnapshot): Promise<OpenedSession> {
+    const [, created] = await Promise.all([this.sessions.rememberOpenid(identity.openid, user.id), this.open(user.id, identity, user)]);
+    if (!created) throw new Error(`no session opened for user ${user.id} despite its snapshot`);
+    return created;
   }
 
   /**

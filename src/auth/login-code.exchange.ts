@@ -26,6 +26,12 @@ const LOGIN_ERRORS: WechatErrorMapping = {
   code_blocked: AuthErrors.WECHAT_CODE_BLOCKED,
 };
 
+export interface Exchanged {
+  identity: Code2SessionResult;
+  recorded: Promise<void>;
+}
+const DONE = Promise.resolve();
+
 type Outcome = { ok: Code2SessionResult } | { error: { code: string; message: string; status: number; details: Record<string, unknown> } };
 
 /**
@@ -36,7 +42,7 @@ type Outcome = { ok: Code2SessionResult } | { error: { code: string; message: st
  */
 @Injectable()
 export class LoginCodeExchange {
-  private readonly inFlight = new Map<string, Promise<Code2SessionResult>>();
+  private readonly inFlight = new Map<string, Promise<Exchanged>>();
   private readonly claimTtlMs: number;
 
   constructor(
@@ -49,7 +55,11 @@ export class LoginCodeExchange {
     this.claimTtlMs = config.get('wechat', { infer: true }).timeoutMs + 2_000;
   }
 
-  exchange(code: string): Promise<Code2SessionResult> {
+  /**
+   * The identity behind a code, and `recorded`: the write that shares a fresh result with concurrent
+   * and retried requests, still in flight so the caller's next store command goes out with it.
+   */
+  async exchange(code: string): Promise<Exchanged> {
     const key = `login-code:${createHash('sha256').update(code).digest('hex')}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
@@ -59,35 +69,34 @@ export class LoginCodeExchange {
     return pending;
   }
 
-  private async resolve(key: string, code: string): Promise<Code2SessionResult> {
+  private async resolve(key: string, code: string): Promise<Exchanged> {
     const deadline = this.clock.now() + this.claimTtlMs + 1_000;
     for (;;) {
       if (await this.store.setIfAbsent(key, PENDING, this.claimTtlMs)) return this.callWechat(key, code);
       const stored = await this.store.get(key);
-      if (stored !== null && stored !== PENDING) return settle(JSON.parse(stored) as Outcome);
-      if (this.clock.now() > deadline) {
-        throw WechatErrors.WECHAT_TIMEOUT();
-      }
+      if (stored !== null && stored !== PENDING) return { identity: settle(JSON.parse(stored) as Outcome), recorded: DONE };
+      if (this.clock.now() > deadline) throw WechatErrors.WECHAT_TIMEOUT();
       if (stored === PENDING) await this.clock.sleep(POLL_MS);
     }
   }
 
-  private async callWechat(key: string, code: string): Promise<Code2SessionResult> {
-    let outcome: Outcome;
+  private async callWechat(key: string, code: string): Promise<Exchanged> {
+    let identity: Code2SessionResult;
     try {
-      outcome = { ok: await this.wechat.code2Session(code) };
+      identity = await this.wechat.code2Session(code);
     } catch (error) {
       if (!isWechatError(error)) {
         await this.store.delete(key).catch(() => undefined);
         throw error;
       }
       const refused = toDomainError(error, LOGIN_ERRORS);
-      outcome = { error: { code: refused.code, message: refused.message, status: refused.status, details: refused.details } };
-      await this.store.set(key, JSON.stringify(outcome), refused.status >= 500 || refused.status === 429 ? TRANSIENT_FAILURE_TTL_MS : REFUSAL_TTL_MS).catch(() => undefined);
+      const outcome: Outcome = { error: { code: refused.code, message: refused.message, status: refused.status, details: refused.details } };
+      const ttl = refused.status >= 500 || refused.status === 429 ? TRANSIENT_FAILURE_TTL_MS : REFUSAL_TTL_MS;
+      await this.store.set(key, JSON.stringify(outcome), ttl).catch(() => undefined);
       throw refused;
     }
-    await this.store.set(key, JSON.stringify(outcome), RESULT_TTL_MS);
-    return outcome.ok;
+    const outcome: Outcome = { ok: identity };
+    return { identity, recorded: this.store.set(key, JSON.stringify(outcome), RESULT_TTL_MS) };
   }
 }
 

@@ -1,8 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import axios from 'axios';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import type { AppConfig, TokenMode } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -31,11 +29,11 @@ async function setUp(mode: TokenMode) {
   };
   const config = new ConfigService<AppConfig, true>({ wechat });
   const metrics = new MetricsService();
-  const client = new WechatClient(new HttpService(axios.create()), { ...wechat, baseUrl: fake.baseUrl, appId: fake.appId, appSecret: fake.appSecret, sandbox: null }, metrics, config);
+  const client = new WechatClient({ ...wechat, baseUrl: fake.baseUrl, appId: fake.appId, appSecret: fake.appSecret, sandbox: null }, metrics, config);
   const instance = () => new AccessTokenService(client, store, metrics, config, clock);
   const key = `wechat:access-token:${fake.appId}`;
   const endpoint = mode === 'stable' ? 'stable_token' : 'token';
-  opened.push(fake, store);
+  opened.push(fake, store, client);
   return { clock, fake, store, client, instance, key, endpoint, tokens: new AccessTokenStore(store, clock, key) } as const;
 }
 

@@ -1,13 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AxiosError, type AxiosRequestConfig } from 'axios';
 import type { AppConfig, TokenMode } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { WECHAT_ENDPOINT } from './wechat.constants.js';
+import { WechatHttp, WechatHttpError, type WechatHttpRequest } from './wechat-http.js';
 import { type Msgid, parseWechatJson, toMsgid, type WechatBody } from './wechat-json.js';
 import type { WechatEndpoint } from './wechat-endpoint.js';
 import { WechatApiError, type WechatEndpointName, WechatTransportError } from './wechat.errors.js';
@@ -63,15 +60,9 @@ export class WechatClient {
   private readonly logger = new Logger(WechatClient.name);
   private readonly timeoutMs: number;
   private readonly tokenMode: TokenMode;
-  private readonly agents = {
-    // With a timeout set, Node closes an idle pooled socket a second before the server's own
-    // Keep-Alive timeout hint, instead of reusing one the server is about to close.
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64, timeout: 30_000 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64, timeout: 30_000 }),
-  };
+  private readonly http: WechatHttp;
 
   constructor(
-    private readonly http: HttpService,
     @Inject(WECHAT_ENDPOINT) private readonly endpoint: WechatEndpoint,
     private readonly metrics: MetricsService,
     config: ConfigService<AppConfig, true>,
@@ -79,6 +70,12 @@ export class WechatClient {
     const wechat = config.get('wechat', { infer: true });
     this.timeoutMs = wechat.timeoutMs;
     this.tokenMode = wechat.tokenMode;
+    this.http = new WechatHttp(endpoint.baseUrl, wechat.timeoutMs);
+  }
+
+  /** Closes the pooled keep-alive sockets (at shutdown). */
+  close(): void {
+    this.http.destroy();
   }
 
   get appId(): string {
@@ -220,7 +217,7 @@ export class WechatClient {
   }
 
   /** Every call to WeChat goes through here: counted by endpoint and errcode, and timed. */
-  private async call(endpoint: WechatEndpointName, request: AxiosRequestConfig): Promise<WechatBody> {
+  private async call(endpoint: WechatEndpointName, request: WechatHttpRequest): Promise<WechatBody> {
     const started = performance.now();
     try {
       const body = await this.callOnce(endpoint, request);
@@ -232,14 +229,15 @@ export class WechatClient {
     }
   }
 
-  private async callOnce(endpoint: WechatEndpointName, request: AxiosRequestConfig): Promise<WechatBody> {
+  private async callOnce(endpoint: WechatEndpointName, request: WechatHttpRequest): Promise<WechatBody> {
     let text: string;
     try {
-      const response = await this.send(request);
+      const response = await this.http.request(request);
       if (response.status !== 200) {
         throw new WechatTransportError(endpoint, 'bad_response', `HTTP ${response.status}`);
       }
-      text = String(response.data);
+      // WeChat sends jscode2session as text/plain and msgid as an int64: the text is parsed here.
+      text = response.text;
     } catch (error) {
       if (error instanceof WechatTransportError) throw this.logged(error);
       throw this.logged(toTransportError(endpoint, error));
@@ -250,23 +248,6 @@ export class WechatClient {
       throw this.logged(new WechatApiError(endpoint, body.errcode, String(body.errmsg ?? '')));
     }
     return body;
-  }
-
-  private send(request: AxiosRequestConfig) {
-    // axiosRef directly: the Observable wrapper aborts every finished request on unsubscribe,
-    // which costs an Error with a stack trace per call on the login and send hot paths.
-    return this.http.axiosRef.request<string>({
-      ...request,
-      baseURL: this.endpoint.baseUrl,
-      timeout: this.timeoutMs,
-      signal: AbortSignal.timeout(this.timeoutMs),
-      // WeChat sends jscode2session as text/plain and msgid as an int64: parse the text ourselves.
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      validateStatus: () => true,
-      maxRedirects: 0,
-      ...this.agents,
-    });
   }
 
   private logged<T extends Error>(error: T): T {
@@ -282,8 +263,7 @@ function outcomeLabel(error: unknown): number | string {
 }
 
 function toTransportError(endpoint: WechatEndpointName, error: unknown): WechatTransportError {
-  const code = error instanceof AxiosError ? error.code : (error as { code?: string })?.code;
-  const timedOut =
-    code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || (error as Error)?.name === 'TimeoutError';
+  const code = error instanceof WechatHttpError ? error.code : (error as { code?: string })?.code;
+  const timedOut = code === 'ETIMEDOUT';
   return new WechatTransportError(endpoint, timedOut ? 'timeout' : 'network', code ?? 'request failed');
 }

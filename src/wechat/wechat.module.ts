@@ -1,4 +1,3 @@
-import { HttpModule } from '@nestjs/axios';
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
@@ -8,7 +7,6 @@ import { WECHAT_ENDPOINT } from './wechat.constants.js';
 import { resolveWechatEndpoint, type WechatEndpoint } from './wechat-endpoint.js';
 
 @Module({
-  imports: [HttpModule],
   providers: [
     {
       provide: WECHAT_ENDPOINT,
@@ -21,9 +19,13 @@ import { resolveWechatEndpoint, type WechatEndpoint } from './wechat-endpoint.js
   exports: [WechatClient, AccessTokenService, WECHAT_ENDPOINT],
 })
 export class WechatModule implements OnApplicationShutdown {
-  constructor(@Inject(WECHAT_ENDPOINT) private readonly endpoint: WechatEndpoint) {}
+  constructor(
+    @Inject(WECHAT_ENDPOINT) private readonly endpoint: WechatEndpoint,
+    private readonly client: WechatClient,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    this.client.close();
     await this.endpoint.sandbox?.close();
   }
 }
