@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
 import { MessageLogRepository } from '../templates/message-log.repository.js';
 import { PushErrors } from './push.errors.js';
 import { CHANGE_EVENT, POPUP_EVENT, type PushEvent, type PushItem, SENT_EVENT } from './push-event.js';
@@ -6,6 +7,11 @@ import type { SubscriptionChange } from './subscriptions.repository.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 
 const SUBSCRIBE_EVENTS: ReadonlySet<string> = new Set([POPUP_EVENT, CHANGE_EVENT, SENT_EVENT]);
+// A delivery report can overtake the message_log row of its send (the row is written once WeChat has
+// answered the send; the report may be pushed at once). A fresh report waits for the row a little,
+// well inside the callback's 1 s, and is acknowledged either way: it is a valid push.
+const ROW_WAITS_MS = [100, 200, 300];
+const FRESH_REPORT_SECONDS = 60;
 
 /** What each subscribe-message event does to our records (contract "Message push callback (v2)"). */
 @Injectable()
@@ -15,6 +21,7 @@ export class PushEventsHandler {
   constructor(
     private readonly subscriptions: SubscriptionsService,
     private readonly messageLog: MessageLogRepository,
+    private readonly clock: Clock,
   ) {}
 
   /** Events we act on; anything else is only acknowledged and logged. */
@@ -26,7 +33,7 @@ export class PushEventsHandler {
   async apply(event: PushEvent): Promise<void> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(event.fromUserName)) throw PushErrors.PUSH_BODY_INVALID({ params: { reason: 'FromUserName is not an openid' } });
     if (event.event === SENT_EVENT) {
-      for (const item of event.items) await this.recordDelivery(event.fromUserName, item);
+      for (const item of event.items) await this.recordDelivery(event, item);
       return;
     }
     const changes = event.items.flatMap((item) => {
@@ -37,15 +44,22 @@ export class PushEventsHandler {
     await this.subscriptions.apply(event.fromUserName, changes);
   }
 
-  private async recordDelivery(openid: string, item: PushItem): Promise<void> {
+  private async recordDelivery(event: PushEvent, item: PushItem): Promise<void> {
+    const openid = event.fromUserName;
     if (!/^\d{1,20}$/.test(item.msgId)) {
       this.logger.warn({ openid, templateId: item.templateId }, 'Sent event without a MsgID ignored');
       return;
     }
-    const delivered = item.errorCode === 0;
-    const matched = await this.messageLog.setDelivery(item.msgId, delivered ? 'delivered' : 'failed', item.errorCode);
+    const delivery = item.errorCode === 0 ? 'delivered' : 'failed';
+    let matched = await this.messageLog.setDelivery(item.msgId, delivery, item.errorCode);
+    const fresh = Math.abs(this.clock.now() / 1000 - Number(event.createTime)) <= FRESH_REPORT_SECONDS;
+    for (const waitMs of fresh ? ROW_WAITS_MS : []) {
+      if (matched > 0) break;
+      await this.clock.sleep(waitMs);
+      matched = await this.messageLog.setDelivery(item.msgId, delivery, item.errorCode);
+    }
     if (matched === 0) {
-      // A message sent by something other than this service (or before its log row was written).
+      // A message sent by something other than this service, or whose row is not written yet.
       this.logger.warn({ openid, msgid: item.msgId, errorCode: item.errorCode }, 'Sent event for a msgid with no message_log row');
     }
   }

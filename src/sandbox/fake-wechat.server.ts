@@ -53,6 +53,8 @@ export interface PushRecord {
 
 // The fake keeps only the latest push outcomes, so a long sandbox run stays bounded.
 const PUSH_LOG_SIZE = 100;
+const PUSH_REDELIVERIES = 3;
+const PUSH_REDELIVERY_DELAY_MS = 300;
 
 /** The fake's endpoints by name, with the path each answers on. */
 const PATHS = {
@@ -294,7 +296,7 @@ export class FakeWechatServer {
     this.deliveryResult = { errorCode, errorStatus };
   }
 
-  /** Pushes an event to the push target, signed as configured; resolves with the callback's answer. */
+  /** Pushes an event to the push target, signed as configured, again on failure; resolves with the callback's last answer. */
   async push(event: Omit<PushEventInput, 'ToUserName' | 'CreateTime'> & { CreateTime?: number }, overrides: Partial<PushSigning> = {}): Promise<PushRecord> {
     const target = this.pushTarget;
     const url = typeof target?.url === 'function' ? target.url() : target?.url;
@@ -303,9 +305,15 @@ export class FakeWechatServer {
       { ToUserName: this.originalId, CreateTime: event.CreateTime ?? this.nextCreateTime(), ...event },
       { ...target, appId: this.appId, ...overrides },
     );
-    const delivery = deliverPush(url, built).catch(() => ({ status: 0, body: '' }));
-    this.inFlightPushes.add(delivery);
-    const answer = await delivery.finally(() => this.inFlightPushes.delete(delivery));
+    // WeChat delivers a push again when the callback fails or times out (up to 3 more times).
+    let answer = { status: 0, body: '' };
+    for (let attempt = 0; attempt <= PUSH_REDELIVERIES && this.closing === undefined; attempt += 1) {
+      if (attempt > 0) await this.delay(PUSH_REDELIVERY_DELAY_MS);
+      const delivery = deliverPush(url, built).catch(() => ({ status: 0, body: '' }));
+      this.inFlightPushes.add(delivery);
+      answer = await delivery.finally(() => this.inFlightPushes.delete(delivery));
+      if (answer.status === 200) break;
+    }
     const record = { event: event.Event, openid: event.FromUserName, ...answer };
     this.pushes.push(record);
     if (this.pushes.length > PUSH_LOG_SIZE) this.pushes.splice(0, this.pushes.length - PUSH_LOG_SIZE);
