@@ -31,7 +31,8 @@ export class PushEventsHandler {
 
   /** Throws when a write fails (DATABASE_UNAVAILABLE): the push is answered non-200 and WeChat delivers it again. */
   async apply(event: PushEvent): Promise<void> {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(event.fromUserName)) throw PushErrors.PUSH_BODY_INVALID({ params: { reason: 'FromUserName is not an openid' } });
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(event.fromUserName))
+      throw PushErrors.PUSH_BODY_INVALID({ params: { reason: 'FromUserName is not an openid' } });
     if (event.event === SENT_EVENT) {
       for (const item of event.items) await this.recordDelivery(event, item);
       return;

@@ -8,7 +8,9 @@ describe('push message parsing', () => {
     expect(quoteLongIntegers(`{"MsgID":${BIG},"n":12,"s":"${BIG}","neg":-${BIG},"f":1234567890123456.5,"e":12345678901234567e2}`)).toBe(
       `{"MsgID":"${BIG}","n":12,"s":"${BIG}","neg":"-${BIG}","f":1234567890123456.5,"e":12345678901234567e2}`,
     );
-    expect(quoteLongIntegers('{"a":"x\\"1234567890123456789","b":[1234567890123456789]}')).toBe('{"a":"x\\"1234567890123456789","b":["1234567890123456789"]}');
+    expect(quoteLongIntegers('{"a":"x\\"1234567890123456789","b":[1234567890123456789]}')).toBe(
+      '{"a":"x\\"1234567890123456789","b":["1234567890123456789"]}',
+    );
   });
 
   it('reads a JSON sent event with List as an object (one item)', () => {
@@ -30,7 +32,10 @@ describe('push message parsing', () => {
       '"List":[{"TemplateId":"t1","SubscribeStatusString":"accept","PopupScene":"0"},{"TemplateId":"t2","SubscribeStatusString":"reject","PopupScene":"0"}]}';
     const event = toPushEvent(parsePushBody(body, 'json'));
     expect(event.createTime).toBe('1700000000');
-    expect(event.items.map((i) => [i.templateId, i.status])).toEqual([['t1', 'accept'], ['t2', 'reject']]);
+    expect(event.items.map((i) => [i.templateId, i.status])).toEqual([
+      ['t1', 'accept'],
+      ['t2', 'reject'],
+    ]);
   });
 
   it('reads XML with one and with repeated <List> elements, int64 MsgID as text', () => {
@@ -38,7 +43,9 @@ describe('push message parsing', () => {
       `<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oUser]]></FromUserName><CreateTime>1700000000</CreateTime>` +
       `<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_sent_event]]></Event>` +
       `<SubscribeMsgSentEvent><List><TemplateId><![CDATA[t1]]></TemplateId><MsgID>${BIG}</MsgID><ErrorCode>20004</ErrorCode><ErrorStatus><![CDATA[fail]]></ErrorStatus></List></SubscribeMsgSentEvent></xml>`;
-    expect(toPushEvent(parsePushBody(one, 'xml')).items).toEqual([{ templateId: 't1', status: '', msgId: BIG, errorCode: 20004, errorStatus: 'fail' }]);
+    expect(toPushEvent(parsePushBody(one, 'xml')).items).toEqual([
+      { templateId: 't1', status: '', msgId: BIG, errorCode: 20004, errorStatus: 'fail' },
+    ]);
 
     const many =
       '<xml><FromUserName><![CDATA[oUser]]></FromUserName><MsgType>event</MsgType><Event>subscribe_msg_popup_event</Event><SubscribeMsgPopupEvent>' +

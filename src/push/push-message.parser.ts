@@ -105,5 +105,5 @@ function normalise(value: unknown, depth: number): PushValue {
     }
     return fields;
   }
-  return value === null || value === undefined ? '' : String(value);
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 }

@@ -38,7 +38,9 @@ describe('PushReplayStore', () => {
     expect(replayKey({ ...EVENT, createTime: '1764000001' })).not.toBe(key);
     expect(replayKey({ ...EVENT, fromUserName: 'oOther' })).not.toBe(key);
     expect(replayKey({ ...EVENT, items: [{ ...EVENT.items[0], status: 'reject' }] })).not.toBe(key);
-    expect(replayKey({ ...EVENT, msgId: '6054768590064713728' })).toBe(replayKey({ ...EVENT, createTime: '1', msgId: '6054768590064713728' }));
+    expect(replayKey({ ...EVENT, msgId: '6054768590064713728' })).toBe(
+      replayKey({ ...EVENT, createTime: '1', msgId: '6054768590064713728' }),
+    );
   });
 
   it('claims once; a claim still applying answers PUSH_IN_PROGRESS; done is remembered; a released claim can be taken again', async () => {

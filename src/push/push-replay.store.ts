@@ -57,7 +57,13 @@ export class PushReplayStore {
 export function replayKey(event: PushEvent): string {
   const identity = event.msgId
     ? ['msg', event.msgId]
-    : ['event', event.fromUserName, event.createTime, event.event, ...event.items.map((i) => [i.templateId, i.status, i.msgId, i.errorCode].join('\u0001'))];
+    : [
+        'event',
+        event.fromUserName,
+        event.createTime,
+        event.event,
+        ...event.items.map((i) => [i.templateId, i.status, i.msgId, i.errorCode].join('\u0001')),
+      ];
   return `push:seen:${sha256(identity.join('\u0000'))}`;
 }
 

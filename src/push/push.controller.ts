@@ -28,7 +28,11 @@ export class PushController {
 
   @Post()
   @HttpCode(200)
-  async receive(@Query() query: PushQuery, @RawBodyText() rawBody: string | undefined, @Res({ passthrough: true }) response: AppResponse): Promise<string> {
+  async receive(
+    @Query() query: PushQuery,
+    @RawBodyText() rawBody: string | undefined,
+    @Res({ passthrough: true }) response: AppResponse,
+  ): Promise<string> {
     await this.push.receive(query, rawBody);
     response.header('Content-Type', TEXT);
     return 'success';

@@ -6,7 +6,10 @@ export const PushErrors = defineErrors('push', {
   PUSH_SIGNATURE_INVALID: { status: 401, message: 'The push signature does not match' },
   PUSH_SIGNATURE_REUSED: { status: 401, message: 'This signature was already used with another body' },
   PUSH_TIMESTAMP_STALE: { status: 401, message: 'The push timestamp is more than 300 s away from now' },
-  PUSH_ENCRYPTION_REQUIRED: { status: 401, message: 'With WECHAT_PUSH_AES_KEY set, only encrypted (compatible or safe mode) pushes are accepted' },
+  PUSH_ENCRYPTION_REQUIRED: {
+    status: 401,
+    message: 'With WECHAT_PUSH_AES_KEY set, only encrypted (compatible or safe mode) pushes are accepted',
+  },
   PUSH_DECRYPT_FAILED: { status: 401, message: 'The push ciphertext does not decrypt with our EncodingAESKey' },
   PUSH_WRONG_APP: { status: 401, message: 'The push was encrypted for another appid' },
   PUSH_BODY_INVALID: { status: 400, message: 'The push body is not a WeChat push: {reason}' },

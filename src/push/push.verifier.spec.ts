@@ -44,7 +44,11 @@ describe('PushVerifier', () => {
   ] as const)('opens a %s %s push', (mode, format) => {
     const push = buildPush(EVENT, { token: 'tok', aesKey: KEY, appId: 'wxapp', mode, format, timestamp: NOW });
     const event = (mode === 'plaintext' ? plain : aes).open(push.query, push.body);
-    expect(event).toMatchObject({ fromUserName: 'oUser', event: 'subscribe_msg_popup_event', items: [{ templateId: 't1', status: 'accept' }] });
+    expect(event).toMatchObject({
+      fromUserName: 'oUser',
+      event: 'subscribe_msg_popup_event',
+      items: [{ templateId: 't1', status: 'accept' }],
+    });
   });
 
   it('in compatible mode trusts only the encrypted copy', () => {
@@ -54,24 +58,55 @@ describe('PushVerifier', () => {
   });
 
   it('refuses timestamps more than 300 s away, either side', () => {
-    for (const [offset, code] of [[-301, 'PUSH_TIMESTAMP_STALE'], [301, 'PUSH_TIMESTAMP_STALE'], [-300, undefined], [300, undefined]] as const) {
+    for (const [offset, code] of [
+      [-301, 'PUSH_TIMESTAMP_STALE'],
+      [301, 'PUSH_TIMESTAMP_STALE'],
+      [-300, undefined],
+      [300, undefined],
+    ] as const) {
       const push = buildPush(EVENT, { token: 'tok', appId: 'wxapp', timestamp: NOW + offset });
       expect(codeOf(() => plain.open(push.query, push.body))).toBe(code);
     }
   });
 
   it('refuses every kind of bad signature', () => {
-    const signed = (overrides = {}) => buildPush(EVENT, { token: 'tok', aesKey: KEY, appId: 'wxapp', mode: 'safe', timestamp: NOW, ...overrides });
+    const signed = (overrides = {}) =>
+      buildPush(EVENT, { token: 'tok', aesKey: KEY, appId: 'wxapp', mode: 'safe', timestamp: NOW, ...overrides });
     const good = signed();
     const cases: Array<[string, () => unknown, string]> = [
       ['other token', () => aes.open(signed({ token: 'other' }).query, good.body), 'PUSH_SIGNATURE_INVALID'],
       ['no signature', () => aes.open({ ...good.query, signature: undefined }, good.body), 'PUSH_SIGNATURE_INVALID'],
       ['nonce changed', () => aes.open({ ...good.query, nonce: `${good.query.nonce}1` }, good.body), 'PUSH_SIGNATURE_INVALID'],
       ['no msg_signature', () => aes.open({ ...good.query, msg_signature: undefined }, good.body), 'PUSH_SIGNATURE_INVALID'],
-      ['msg_signature of another body', () => aes.open({ ...good.query, msg_signature: signed().query.msg_signature }, good.body), 'PUSH_SIGNATURE_INVALID'],
-      ['other AES key', () => { const p = signed({ aesKey: KEY.replace('a', 'b') }); return aes.open(p.query, p.body); }, 'PUSH_DECRYPT_FAILED'],
-      ['other appid', () => { const p = signed({ appId: 'wxother' }); return aes.open(p.query, p.body); }, 'PUSH_WRONG_APP'],
-      ['plaintext to an AES app', () => { const p = signed({ mode: 'plaintext' }); return aes.open(p.query, p.body); }, 'PUSH_ENCRYPTION_REQUIRED'],
+      [
+        'msg_signature of another body',
+        () => aes.open({ ...good.query, msg_signature: signed().query.msg_signature }, good.body),
+        'PUSH_SIGNATURE_INVALID',
+      ],
+      [
+        'other AES key',
+        () => {
+          const p = signed({ aesKey: KEY.replace('a', 'b') });
+          return aes.open(p.query, p.body);
+        },
+        'PUSH_DECRYPT_FAILED',
+      ],
+      [
+        'other appid',
+        () => {
+          const p = signed({ appId: 'wxother' });
+          return aes.open(p.query, p.body);
+        },
+        'PUSH_WRONG_APP',
+      ],
+      [
+        'plaintext to an AES app',
+        () => {
+          const p = signed({ mode: 'plaintext' });
+          return aes.open(p.query, p.body);
+        },
+        'PUSH_ENCRYPTION_REQUIRED',
+      ],
       ['AES to a plaintext app', () => plain.open(good.query, good.body), 'PUSH_DECRYPT_FAILED'],
     ];
     for (const [label, run, code] of cases) expect([label, codeOf(run)]).toEqual([label, code]);

@@ -46,7 +46,8 @@ export class PushVerifier {
       throw PushErrors.PUSH_TIMESTAMP_STALE();
     }
     if (!signaturesMatch(pushSignature(this.settings.token, timestamp, nonce), signature)) throw PushErrors.PUSH_SIGNATURE_INVALID();
-    if (rawBody === undefined || rawBody.length === 0) throw PushErrors.PUSH_BODY_INVALID({ params: { reason: 'empty, or not JSON or XML' } });
+    if (rawBody === undefined || rawBody.length === 0)
+      throw PushErrors.PUSH_BODY_INVALID({ params: { reason: 'empty, or not JSON or XML' } });
 
     if (params.encrypt_type === undefined) {
       // Plaintext mode: the console's choice; with a key configured, a push without encryption is not WeChat's.
@@ -59,7 +60,8 @@ export class PushVerifier {
     if (!msgSignature) throw PushErrors.PUSH_SIGNATURE_INVALID();
     const encrypted = parse(rawBody)['Encrypt'];
     if (typeof encrypted !== 'string' || encrypted === '') throw PushErrors.PUSH_BODY_INVALID({ params: { reason: 'no Encrypt field' } });
-    if (!signaturesMatch(pushSignature(this.settings.token, timestamp, nonce, encrypted), msgSignature)) throw PushErrors.PUSH_SIGNATURE_INVALID();
+    if (!signaturesMatch(pushSignature(this.settings.token, timestamp, nonce, encrypted), msgSignature))
+      throw PushErrors.PUSH_SIGNATURE_INVALID();
 
     let opened: { message: string; appId: string };
     try {

@@ -20,7 +20,13 @@ export class SubscriptionsController {
   @ServiceOnly("Only internal services may read any user's subscriptions")
   @Get('templates/subscriptions')
   @ApiOkResponse({ description: '{items: [{templateId, status, remaining, updatedAt}]}' })
-  @ApiErrorResponses(HttpErrors.VALIDATION_FAILED, AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.SERVICE_TOKEN_REQUIRED, DatabaseErrors.DATABASE_UNAVAILABLE)
+  @ApiErrorResponses(
+    HttpErrors.VALIDATION_FAILED,
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.SERVICE_TOKEN_REQUIRED,
+    DatabaseErrors.DATABASE_UNAVAILABLE,
+  )
   forService(@Query() query: SubscriptionsQuery): Promise<{ items: SubscriptionView[] }> {
     return this.subscriptions.list(query.openid);
   }
@@ -28,7 +34,12 @@ export class SubscriptionsController {
   @UserOnly('Only a user session has its own subscriptions')
   @Get('users/me/subscriptions')
   @ApiOkResponse({ description: '{items: [{templateId, status, remaining, updatedAt}]}' })
-  @ApiErrorResponses(AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED, DatabaseErrors.DATABASE_UNAVAILABLE)
+  @ApiErrorResponses(
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.USER_SESSION_REQUIRED,
+    DatabaseErrors.DATABASE_UNAVAILABLE,
+  )
   forUser(@CurrentPrincipal() principal: UserPrincipal): Promise<{ items: SubscriptionView[] }> {
     return this.subscriptions.list(principal.openid);
   }

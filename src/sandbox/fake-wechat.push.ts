@@ -76,9 +76,15 @@ export function buildPush(event: PushEventInput, signing: PushSigning): BuiltPus
   query['msg_signature'] = pushSignature(signing.token, timestamp, nonce, encrypted);
   let body: string;
   if (format === 'json') {
-    body = mode === 'safe' ? JSON.stringify({ ToUserName: event.ToUserName, Encrypt: encrypted }) : `${plain.slice(0, -1)},"Encrypt":${JSON.stringify(encrypted)}}`;
+    body =
+      mode === 'safe'
+        ? JSON.stringify({ ToUserName: event.ToUserName, Encrypt: encrypted })
+        : `${plain.slice(0, -1)},"Encrypt":${JSON.stringify(encrypted)}}`;
   } else {
-    body = mode === 'safe' ? `<xml>${cdata('ToUserName', event.ToUserName)}${cdata('Encrypt', encrypted)}</xml>` : plain.replace(/<\/xml>$/, `${cdata('Encrypt', encrypted)}</xml>`);
+    body =
+      mode === 'safe'
+        ? `<xml>${cdata('ToUserName', event.ToUserName)}${cdata('Encrypt', encrypted)}</xml>`
+        : plain.replace(/<\/xml>$/, `${cdata('Encrypt', encrypted)}</xml>`);
   }
   return { query, body, contentType };
 }

@@ -54,7 +54,10 @@ describe('message push callback: verification, modes and formats, events', () =>
     const example = { signature: 'f464b24fc39322e44b38aa78f5edd27bd1441696', timestamp: '1714036504', nonce: '1514711492' };
 
     it('echoes echostr as plain text for the worked example of wechat-api.md §7 (token AAAAA)', async () => {
-      const res = await request(plain.url).get('/wechat/push').query({ ...example, echostr: '7355608-echo' }).expect(200);
+      const res = await request(plain.url)
+        .get('/wechat/push')
+        .query({ ...example, echostr: '7355608-echo' })
+        .expect(200);
       expect(res.text).toBe('7355608-echo');
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
     });
@@ -66,13 +69,19 @@ describe('message push callback: verification, modes and formats, events', () =>
       ['no signature', { timestamp: example.timestamp, nonce: example.nonce }],
       ['a repeated signature', { ...example, signature: [example.signature, example.signature] }],
     ])('with %s → 401 and nothing echoed', async (_label, query) => {
-      const res = await request(plain.url).get('/wechat/push').query({ ...query, echostr: 'secret-echo' }).expect(401);
+      const res = await request(plain.url)
+        .get('/wechat/push')
+        .query({ ...query, echostr: 'secret-echo' })
+        .expect(401);
       expect(res.body).toEqual({ statusCode: 401, code: 'PUSH_SIGNATURE_INVALID', message: expect.any(String) });
       expect(res.text).not.toContain('secret-echo');
     });
 
     it('without WECHAT_PUSH_TOKEN the callback answers 404 (GET and POST)', async () => {
-      await request(bare.url).get('/wechat/push').query({ ...example, echostr: 'x' }).expect(404);
+      await request(bare.url)
+        .get('/wechat/push')
+        .query({ ...example, echostr: 'x' })
+        .expect(404);
       const push = buildPush(popupEvent(uniqueOpenid(), [[uniqueTemplateId(), 'accept']]), signing(fake.appId));
       const res = await postPush(bare.url, push).expect(404);
       expect(res.body.code).toBe('PUSH_NOT_CONFIGURED');
@@ -96,9 +105,22 @@ describe('message push callback: verification, modes and formats, events', () =>
     it('XML is also taken as application/xml, and JSON in safe mode with a charset', async () => {
       const openid = uniqueOpenid();
       const [t1, t2] = [uniqueTemplateId(), uniqueTemplateId()];
-      await postPush(aes.url, buildPush(popupEvent(openid, [[t1, 'accept']]), signing(fake.appId, 'safe', 'xml')), 'application/xml').expect(200);
-      await postPush(aes.url, buildPush(popupEvent(openid, [[t2, 'accept']]), signing(fake.appId, 'safe', 'json')), 'application/json; charset=utf-8').expect(200);
-      expect((await subscriptions(openid, aes)).map((s) => [s.templateId, s.remaining]).sort()).toEqual([[t1, 1], [t2, 1]].sort());
+      await postPush(
+        aes.url,
+        buildPush(popupEvent(openid, [[t1, 'accept']]), signing(fake.appId, 'safe', 'xml')),
+        'application/xml',
+      ).expect(200);
+      await postPush(
+        aes.url,
+        buildPush(popupEvent(openid, [[t2, 'accept']]), signing(fake.appId, 'safe', 'json')),
+        'application/json; charset=utf-8',
+      ).expect(200);
+      expect((await subscriptions(openid, aes)).map((s) => [s.templateId, s.remaining]).sort()).toEqual(
+        [
+          [t1, 1],
+          [t2, 1],
+        ].sort(),
+      );
     });
 
     it('in compatible mode the fields in the clear are ignored: only the encrypted copy is applied', async () => {
@@ -116,49 +138,118 @@ describe('message push callback: verification, modes and formats, events', () =>
     type Forge = (openid: string, templateId: string) => { app: TestApp; push: ReturnType<typeof buildPush>; contentType?: string };
     const event = (openid: string, templateId: string) => popupEvent(openid, [[templateId, 'accept']]);
     const cases: Array<[string, string, Forge]> = [
-      ['plaintext signed with another token', 'PUSH_SIGNATURE_INVALID', (o, t) => ({ app: plain, push: buildPush(event(o, t), signing(fake.appId, 'plaintext', 'json', { token: 'BBBBB' })) })],
-      ['plaintext without signature', 'PUSH_SIGNATURE_INVALID', (o, t) => {
-        const push = buildPush(event(o, t), signing(fake.appId));
-        delete push.query.signature;
-        return { app: plain, push };
-      }],
-      ['plaintext with a nonce it was not signed for', 'PUSH_SIGNATURE_INVALID', (o, t) => {
-        const push = buildPush(event(o, t), signing(fake.appId, 'plaintext', 'xml'));
-        return { app: plain, push: { ...push, query: { ...push.query, nonce: `${push.query.nonce}0` } } };
-      }],
-      ['plaintext with an upper-case-only garbage signature', 'PUSH_SIGNATURE_INVALID', (o, t) => {
-        const push = buildPush(event(o, t), signing(fake.appId));
-        return { app: plain, push: { ...push, query: { ...push.query, signature: 'Z'.repeat(40) } } };
-      }],
-      ['safe mode without msg_signature', 'PUSH_SIGNATURE_INVALID', (o, t) => {
-        const push = buildPush(event(o, t), signing(fake.appId, 'safe', 'json'));
-        delete push.query.msg_signature;
-        return { app: aes, push };
-      }],
-      ['safe mode with a msg_signature of another ciphertext', 'PUSH_SIGNATURE_INVALID', (o, t) => {
-        const push = buildPush(event(o, t), signing(fake.appId, 'safe', 'xml'));
-        const other = buildPush(event(o, t), signing(fake.appId, 'safe', 'xml', { timestamp: Number(push.query.timestamp), nonce: push.query.nonce }));
-        return { app: aes, push: { ...push, query: { ...push.query, msg_signature: other.query.msg_signature } } };
-      }],
-      ['safe mode with a tampered ciphertext', 'PUSH_SIGNATURE_INVALID', (o, t) => {
-        const push = buildPush(event(o, t), signing(fake.appId, 'safe', 'json'));
-        const body = JSON.parse(push.body) as { Encrypt: string };
-        body.Encrypt = `${body.Encrypt.slice(0, 10)}${body.Encrypt[10] === 'A' ? 'B' : 'A'}${body.Encrypt.slice(11)}`;
-        return { app: aes, push: { ...push, body: JSON.stringify(body) } };
-      }],
-      ['compatible mode signed with another token', 'PUSH_SIGNATURE_INVALID', (o, t) => ({ app: aes, push: buildPush(event(o, t), signing(fake.appId, 'compatible', 'xml', { token: 'BBBBB' })) })],
-      ['safe mode encrypted with another EncodingAESKey', 'PUSH_DECRYPT_FAILED', (o, t) => ({ app: aes, push: buildPush(event(o, t), signing(fake.appId, 'safe', 'json', { aesKey: PUSH_AES_KEY.replace('K', 'L') })) })],
-      ['safe mode encrypted for another appid', 'PUSH_WRONG_APP', (o, t) => ({ app: aes, push: buildPush(event(o, t), signing(fake.appId, 'safe', 'xml', { appId: 'wxsomeoneelse0001' })) })],
-      ['a plaintext push to an app in AES mode', 'PUSH_ENCRYPTION_REQUIRED', (o, t) => ({ app: aes, push: buildPush(event(o, t), signing(fake.appId, 'plaintext', 'json')) })],
-      ['an AES push to an app without EncodingAESKey', 'PUSH_DECRYPT_FAILED', (o, t) => ({ app: plain, push: buildPush(event(o, t), signing(fake.appId, 'safe', 'json')) })],
+      [
+        'plaintext signed with another token',
+        'PUSH_SIGNATURE_INVALID',
+        (o, t) => ({ app: plain, push: buildPush(event(o, t), signing(fake.appId, 'plaintext', 'json', { token: 'BBBBB' })) }),
+      ],
+      [
+        'plaintext without signature',
+        'PUSH_SIGNATURE_INVALID',
+        (o, t) => {
+          const push = buildPush(event(o, t), signing(fake.appId));
+          delete push.query.signature;
+          return { app: plain, push };
+        },
+      ],
+      [
+        'plaintext with a nonce it was not signed for',
+        'PUSH_SIGNATURE_INVALID',
+        (o, t) => {
+          const push = buildPush(event(o, t), signing(fake.appId, 'plaintext', 'xml'));
+          return { app: plain, push: { ...push, query: { ...push.query, nonce: `${push.query.nonce}0` } } };
+        },
+      ],
+      [
+        'plaintext with an upper-case-only garbage signature',
+        'PUSH_SIGNATURE_INVALID',
+        (o, t) => {
+          const push = buildPush(event(o, t), signing(fake.appId));
+          return { app: plain, push: { ...push, query: { ...push.query, signature: 'Z'.repeat(40) } } };
+        },
+      ],
+      [
+        'safe mode without msg_signature',
+        'PUSH_SIGNATURE_INVALID',
+        (o, t) => {
+          const push = buildPush(event(o, t), signing(fake.appId, 'safe', 'json'));
+          delete push.query.msg_signature;
+          return { app: aes, push };
+        },
+      ],
+      [
+        'safe mode with a msg_signature of another ciphertext',
+        'PUSH_SIGNATURE_INVALID',
+        (o, t) => {
+          const push = buildPush(event(o, t), signing(fake.appId, 'safe', 'xml'));
+          const other = buildPush(
+            event(o, t),
+            signing(fake.appId, 'safe', 'xml', { timestamp: Number(push.query.timestamp), nonce: push.query.nonce }),
+          );
+          return { app: aes, push: { ...push, query: { ...push.query, msg_signature: other.query.msg_signature } } };
+        },
+      ],
+      [
+        'safe mode with a tampered ciphertext',
+        'PUSH_SIGNATURE_INVALID',
+        (o, t) => {
+          const push = buildPush(event(o, t), signing(fake.appId, 'safe', 'json'));
+          const body = JSON.parse(push.body) as { Encrypt: string };
+          body.Encrypt = `${body.Encrypt.slice(0, 10)}${body.Encrypt[10] === 'A' ? 'B' : 'A'}${body.Encrypt.slice(11)}`;
+          return { app: aes, push: { ...push, body: JSON.stringify(body) } };
+        },
+      ],
+      [
+        'compatible mode signed with another token',
+        'PUSH_SIGNATURE_INVALID',
+        (o, t) => ({ app: aes, push: buildPush(event(o, t), signing(fake.appId, 'compatible', 'xml', { token: 'BBBBB' })) }),
+      ],
+      [
+        'safe mode encrypted with another EncodingAESKey',
+        'PUSH_DECRYPT_FAILED',
+        (o, t) => ({
+          app: aes,
+          push: buildPush(event(o, t), signing(fake.appId, 'safe', 'json', { aesKey: PUSH_AES_KEY.replace('K', 'L') })),
+        }),
+      ],
+      [
+        'safe mode encrypted for another appid',
+        'PUSH_WRONG_APP',
+        (o, t) => ({ app: aes, push: buildPush(event(o, t), signing(fake.appId, 'safe', 'xml', { appId: 'wxsomeoneelse0001' })) }),
+      ],
+      [
+        'a plaintext push to an app in AES mode',
+        'PUSH_ENCRYPTION_REQUIRED',
+        (o, t) => ({ app: aes, push: buildPush(event(o, t), signing(fake.appId, 'plaintext', 'json')) }),
+      ],
+      [
+        'an AES push to an app without EncodingAESKey',
+        'PUSH_DECRYPT_FAILED',
+        (o, t) => ({ app: plain, push: buildPush(event(o, t), signing(fake.appId, 'safe', 'json')) }),
+      ],
       // The exact edges (±300 s in, ±301 s out) are unit-tested on a fixed clock (push.verifier.spec.ts);
       // here the wall clock moves while a loaded machine gets to the request, so the cases stay clear of them.
-      ['a timestamp 6 minutes old', 'PUSH_TIMESTAMP_STALE', (o, t) => ({ app: plain, push: buildPush(event(o, t), signing(fake.appId, 'plaintext', 'json', { timestamp: nowSeconds() - 360 })) })],
-      ['a timestamp 6 minutes ahead', 'PUSH_TIMESTAMP_STALE', (o, t) => ({ app: aes, push: buildPush(event(o, t), signing(fake.appId, 'safe', 'xml', { timestamp: nowSeconds() + 360 })) })],
-      ['a timestamp that is not a number', 'PUSH_TIMESTAMP_STALE', (o, t) => {
-        const push = buildPush(event(o, t), signing(fake.appId));
-        return { app: plain, push: { ...push, query: { ...push.query, timestamp: 'soon' } } };
-      }],
+      [
+        'a timestamp 6 minutes old',
+        'PUSH_TIMESTAMP_STALE',
+        (o, t) => ({
+          app: plain,
+          push: buildPush(event(o, t), signing(fake.appId, 'plaintext', 'json', { timestamp: nowSeconds() - 360 })),
+        }),
+      ],
+      [
+        'a timestamp 6 minutes ahead',
+        'PUSH_TIMESTAMP_STALE',
+        (o, t) => ({ app: aes, push: buildPush(event(o, t), signing(fake.appId, 'safe', 'xml', { timestamp: nowSeconds() + 360 })) }),
+      ],
+      [
+        'a timestamp that is not a number',
+        'PUSH_TIMESTAMP_STALE',
+        (o, t) => {
+          const push = buildPush(event(o, t), signing(fake.appId));
+          return { app: plain, push: { ...push, query: { ...push.query, timestamp: 'soon' } } };
+        },
+      ],
     ];
 
     it.each(cases)('%s → 401 %s', async (_label, code, forge) => {
@@ -172,8 +263,20 @@ describe('message push callback: verification, modes and formats, events', () =>
 
     it('a timestamp 4 minutes old or ahead is still within the window', async () => {
       const [old, ahead] = [uniqueOpenid(), uniqueOpenid()];
-      await postPush(aes.url, buildPush(popupEvent(old, [[uniqueTemplateId(), 'accept']]), signing(fake.appId, 'safe', 'json', { timestamp: nowSeconds() - 240 }))).expect(200);
-      await postPush(plain.url, buildPush(popupEvent(ahead, [[uniqueTemplateId(), 'accept']]), signing(fake.appId, 'plaintext', 'xml', { timestamp: nowSeconds() + 240 }))).expect(200);
+      await postPush(
+        aes.url,
+        buildPush(
+          popupEvent(old, [[uniqueTemplateId(), 'accept']]),
+          signing(fake.appId, 'safe', 'json', { timestamp: nowSeconds() - 240 }),
+        ),
+      ).expect(200);
+      await postPush(
+        plain.url,
+        buildPush(
+          popupEvent(ahead, [[uniqueTemplateId(), 'accept']]),
+          signing(fake.appId, 'plaintext', 'xml', { timestamp: nowSeconds() + 240 }),
+        ),
+      ).expect(200);
       expect(await subscriptions(old, aes)).toHaveLength(1);
       expect(await subscriptions(ahead, plain)).toHaveLength(1);
     });
@@ -183,10 +286,14 @@ describe('message push callback: verification, modes and formats, events', () =>
       ['XML with a DOCTYPE', '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY e "x">]><xml><Event>&e;</Event></xml>', 'text/xml'],
       ['malformed JSON', '{"Event":', 'application/json'],
       ['a JSON array', '[1]', 'application/json'],
-    ])('a signed push with %s → 400 PUSH_BODY_INVALID (or the adapter\'s 400)', async (_label, body, contentType) => {
+    ])("a signed push with %s → 400 PUSH_BODY_INVALID (or the adapter's 400)", async (_label, body, contentType) => {
       const push = buildPush(popupEvent(uniqueOpenid(), [[uniqueTemplateId(), 'accept']]), signing(fake.appId));
       const res = await postPush(plain.url, { ...push, body }, contentType).expect(400);
-      expect(res.body).toEqual({ statusCode: 400, code: expect.stringMatching(/^(PUSH_BODY_INVALID|INVALID_JSON)$/), message: expect.any(String) });
+      expect(res.body).toEqual({
+        statusCode: 400,
+        code: expect.stringMatching(/^(PUSH_BODY_INVALID|INVALID_JSON)$/),
+        message: expect.any(String),
+      });
     });
   });
 
@@ -247,13 +354,23 @@ describe('message push callback: verification, modes and formats, events', () =>
     it('JSON List as an array of several items, and as an object for one', async () => {
       const openid = uniqueOpenid();
       const [t1, t2, t3, t4] = [uniqueTemplateId(), uniqueTemplateId(), uniqueTemplateId(), uniqueTemplateId()];
-      const many = buildPush(popupEvent(openid, [[t1, 'accept'], [t2, 'reject'], [t3, 'accept']]), signing(fake.appId, 'plaintext', 'json'));
+      const many = buildPush(
+        popupEvent(openid, [
+          [t1, 'accept'],
+          [t2, 'reject'],
+          [t3, 'accept'],
+        ]),
+        signing(fake.appId, 'plaintext', 'json'),
+      );
       expect(JSON.parse(many.body).List).toHaveLength(3);
       await postPush(plain.url, many).expect(200);
       const one = buildPush(popupEvent(openid, [[t4, 'accept']]), signing(fake.appId, 'plaintext', 'json', { listShape: 'object' }));
       expect(JSON.parse(one.body).List).toEqual(expect.objectContaining({ TemplateId: t4 }));
       await postPush(plain.url, one).expect(200);
-      const oneAsArray = buildPush(popupEvent(openid, [[t4, 'accept']], nowSeconds() - 1), signing(fake.appId, 'plaintext', 'json', { listShape: 'array' }));
+      const oneAsArray = buildPush(
+        popupEvent(openid, [[t4, 'accept']], nowSeconds() - 1),
+        signing(fake.appId, 'plaintext', 'json', { listShape: 'array' }),
+      );
       await postPush(plain.url, oneAsArray).expect(200);
 
       const byTemplate = Object.fromEntries((await subscriptions(openid)).map((s) => [s.templateId, [s.status, s.remaining]]));
@@ -263,15 +380,27 @@ describe('message push callback: verification, modes and formats, events', () =>
     it('XML with repeated <List> elements, in safe mode', async () => {
       const openid = uniqueOpenid();
       const [t1, t2] = [uniqueTemplateId(), uniqueTemplateId()];
-      const push = buildPush(popupEvent(openid, [[t1, 'accept'], [t2, 'accept']]), signing(fake.appId, 'safe', 'xml'));
+      const push = buildPush(
+        popupEvent(openid, [
+          [t1, 'accept'],
+          [t2, 'accept'],
+        ]),
+        signing(fake.appId, 'safe', 'xml'),
+      );
       await postPush(aes.url, push).expect(200);
-      expect((await subscriptions(openid, aes)).map((s) => [s.templateId, s.remaining]).sort()).toEqual([[t1, 1], [t2, 1]].sort());
+      expect((await subscriptions(openid, aes)).map((s) => [s.templateId, s.remaining]).sort()).toEqual(
+        [
+          [t1, 1],
+          [t2, 1],
+        ].sort(),
+      );
     });
 
     it('popup reject keeps the credits; a settings change to reject ends them', async () => {
       const openid = uniqueOpenid();
       const templateId = uniqueTemplateId();
-      const send = (event: ReturnType<typeof popupEvent>) => postPush(plain.url, buildPush(event, signing(fake.appId, 'plaintext', 'xml'))).expect(200);
+      const send = (event: ReturnType<typeof popupEvent>) =>
+        postPush(plain.url, buildPush(event, signing(fake.appId, 'plaintext', 'xml'))).expect(200);
       await send(popupEvent(openid, [[templateId, 'accept']], nowSeconds() - 3));
       await send(popupEvent(openid, [[templateId, 'accept']], nowSeconds() - 2));
       await send(popupEvent(openid, [[templateId, 'reject']], nowSeconds() - 1));
@@ -293,7 +422,7 @@ describe('message push callback: verification, modes and formats, events', () =>
       const res = await postPush(plain.url, buildPush(other, signing(fake.appId, 'plaintext', 'xml'))).expect(200);
       expect(res.text).toBe('success');
       const text = buildPush(popupEvent(openid, []), signing(fake.appId));
-      const message = JSON.stringify({ ToUserName: 'gh_test', FromUserName: openid, CreateTime: nowSeconds(), MsgType: 'text', Content: 'hi', MsgId: 1234567890123456789 });
+      const message = `{"ToUserName":"gh_test","FromUserName":"${openid}","CreateTime":${nowSeconds()},"MsgType":"text","Content":"hi","MsgId":1234567890123456789}`;
       await postPush(plain.url, { ...text, body: message }).expect(200);
       expect(await subscriptions(openid)).toEqual([]);
     });
@@ -304,7 +433,10 @@ describe('message push callback: verification, modes and formats, events', () =>
       const openid = uniqueOpenid();
       const templateId = uniqueTemplateId();
       await postPush(plain.url, buildPush(popupEvent(openid, [[templateId, 'accept']]), signing(fake.appId))).expect(200);
-      const login = await request(plain.url).post('/auth/login').send({ code: fake.issueLoginCode(openid) }).expect(200);
+      const login = await request(plain.url)
+        .post('/auth/login')
+        .send({ code: fake.issueLoginCode(openid) })
+        .expect(200);
       const user = `Bearer ${login.body.token as string}`;
 
       const mine = await request(plain.url).get('/users/me/subscriptions').set('Authorization', user).expect(200);
@@ -332,7 +464,11 @@ describe('message push callback: verification, modes and formats, events', () =>
       // Warm the connection pools (database and Redis) as a running service has them, so the measure
       // is the callback and not the first connects.
       await Promise.all(
-        Array.from({ length: 20 }, () => postPush(aes.url, buildPush(popupEvent(uniqueOpenid(), [[templateId, 'accept']]), signing(fake.appId, 'safe', 'json'))).expect(200)),
+        Array.from({ length: 20 }, () =>
+          postPush(aes.url, buildPush(popupEvent(uniqueOpenid(), [[templateId, 'accept']]), signing(fake.appId, 'safe', 'json'))).expect(
+            200,
+          ),
+        ),
       );
 
       const timings = await Promise.all(

@@ -25,7 +25,10 @@ describe('subscription credits, sends and delivery reports', () => {
   beforeAll(async () => {
     // Reports pushed at once, as they may overtake the send's message_log row: the callback waits for it.
     fake = await FakeWechatServer.start({ sentEventDelayMs: 0 });
-    t = await startTestApp({ fake, env: { SERVICE_TOKENS: `crm=${SERVICE_TOKEN}`, WECHAT_PUSH_TOKEN: PUSH_TOKEN, WECHAT_PUSH_AES_KEY: PUSH_AES_KEY } });
+    t = await startTestApp({
+      fake,
+      env: { SERVICE_TOKENS: `crm=${SERVICE_TOKEN}`, WECHAT_PUSH_TOKEN: PUSH_TOKEN, WECHAT_PUSH_AES_KEY: PUSH_AES_KEY },
+    });
   });
   beforeEach(() => {
     fake.setPushTarget({ url: `${t.url}/wechat/push`, token: PUSH_TOKEN, aesKey: PUSH_AES_KEY, mode: 'safe', format: 'json' });
@@ -37,7 +40,10 @@ describe('subscription credits, sends and delivery reports', () => {
   });
 
   async function login(openid = uniqueOpenid()) {
-    const res = await request(t.url).post('/auth/login').send({ code: fake.issueLoginCode(openid) }).expect(200);
+    const res = await request(t.url)
+      .post('/auth/login')
+      .send({ code: fake.issueLoginCode(openid) })
+      .expect(200);
     return { openid, token: `Bearer ${res.body.token as string}` };
   }
 
@@ -47,7 +53,10 @@ describe('subscription credits, sends and delivery reports', () => {
   }
 
   function send(auth: string, body: Record<string, unknown>) {
-    return request(t.url).post('/templates/send').set('Authorization', auth).send({ data: DATA, ...body });
+    return request(t.url)
+      .post('/templates/send')
+      .set('Authorization', auth)
+      .send({ data: DATA, ...body });
   }
 
   async function logOf(openid: string): Promise<LogItem[]> {
@@ -57,10 +66,14 @@ describe('subscription credits, sends and delivery reports', () => {
 
   async function deliveryOf(openid: string, msgid: string): Promise<LogItem> {
     let row: LogItem | undefined;
-    await waitFor(async () => {
-      row = (await logOf(openid)).find((r) => r.msgid === msgid);
-      return row?.delivery != null;
-    }, `the delivery report of ${msgid}`, 5000);
+    await waitFor(
+      async () => {
+        row = (await logOf(openid)).find((r) => r.msgid === msgid);
+        return row?.delivery != null;
+      },
+      `the delivery report of ${msgid}`,
+      5000,
+    );
     return row as LogItem;
   }
 
@@ -93,7 +106,13 @@ describe('subscription credits, sends and delivery reports', () => {
     fake.registerUser(openid);
     // Three accepts reach us, but WeChat holds no credit (it is the authority).
     for (const second of [3, 2, 1]) {
-      await postPush(t.url, buildPush(popupEvent(openid, [[templateId, 'accept']], Math.floor(Date.now() / 1000) - second), signing(fake.appId, 'safe', 'json'))).expect(200);
+      await postPush(
+        t.url,
+        buildPush(
+          popupEvent(openid, [[templateId, 'accept']], Math.floor(Date.now() / 1000) - second),
+          signing(fake.appId, 'safe', 'json'),
+        ),
+      ).expect(200);
     }
     expect(await remaining(openid, templateId)).toBe(3);
 
@@ -142,7 +161,10 @@ describe('subscription credits, sends and delivery reports', () => {
 
   it('a sent event for a msgid we never sent is acknowledged and changes nothing', async () => {
     const openid = uniqueOpenid();
-    const res = await postPush(t.url, buildPush(sentEvent(openid, uniqueTemplateId(), '9223372036854775807'), signing(fake.appId, 'safe', 'xml'))).expect(200);
+    const res = await postPush(
+      t.url,
+      buildPush(sentEvent(openid, uniqueTemplateId(), '9223372036854775807'), signing(fake.appId, 'safe', 'xml')),
+    ).expect(200);
     expect(res.text).toBe('success');
     expect(await logOf(openid)).toEqual([]);
   });
@@ -153,15 +175,24 @@ describe('sandbox mode: the built-in fake pushes to the app itself', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: { WECHAT_APP_ID: undefined, WECHAT_APP_SECRET: undefined, WECHAT_API_BASE_URL: undefined, WECHAT_SANDBOX: 'true', SERVICE_TOKENS: `crm=${SERVICE_TOKEN}` },
+      env: {
+        WECHAT_APP_ID: undefined,
+        WECHAT_APP_SECRET: undefined,
+        WECHAT_API_BASE_URL: undefined,
+        WECHAT_SANDBOX: 'true',
+        SERVICE_TOKENS: `crm=${SERVICE_TOKEN}`,
+      },
     });
   });
   afterAll(() => t?.close());
 
-  it('POST /sandbox/subscribe (or the fake\'s own) → popup accept at /wechat/push → send → delivered', async () => {
+  it("POST /sandbox/subscribe (or the fake's own) → popup accept at /wechat/push → send → delivered", async () => {
     const sandbox = t.app.get<WechatEndpoint>(WECHAT_ENDPOINT).sandbox;
     if (!sandbox) throw new Error('the app did not start in sandbox mode');
-    const login = await request(t.url).post('/auth/login').send({ code: `sandbox-${uniqueOpenid()}` }).expect(200);
+    const login = await request(t.url)
+      .post('/auth/login')
+      .send({ code: `sandbox-${uniqueOpenid()}` })
+      .expect(200);
     const openid = login.body.user.openid as string;
     const token = `Bearer ${login.body.token as string}`;
     const templateId = uniqueTemplateId();
@@ -178,14 +209,22 @@ describe('sandbox mode: the built-in fake pushes to the app itself', () => {
     expect(after.body.items).toEqual([expect.objectContaining({ templateId, remaining: 1 })]);
 
     let row: LogItem | undefined;
-    await waitFor(async () => {
-      const res = await request(t.url).get('/templates/messages').query({ openid }).set('Authorization', SERVICE).expect(200);
-      row = (res.body.items as LogItem[]).find((r) => r.msgid === String(sent.body.msgid));
-      return row?.delivery === 'delivered';
-    }, 'the sandbox delivery report', 5000);
+    await waitFor(
+      async () => {
+        const res = await request(t.url).get('/templates/messages').query({ openid }).set('Authorization', SERVICE).expect(200);
+        row = (res.body.items as LogItem[]).find((r) => r.msgid === String(sent.body.msgid));
+        return row?.delivery === 'delivered';
+      },
+      'the sandbox delivery report',
+      5000,
+    );
     expect(row).toMatchObject({ delivery: 'delivered', deliveryErrcode: 0 });
 
-    const rejected = await request(t.url).post('/sandbox/subscribe').set('Authorization', token).send({ templateId, status: 'reject' }).expect(200);
+    const rejected = await request(t.url)
+      .post('/sandbox/subscribe')
+      .set('Authorization', token)
+      .send({ templateId, status: 'reject' })
+      .expect(200);
     expect(rejected.body.callback.status).toBe(200);
     expect((await request(t.url).get('/users/me/subscriptions').set('Authorization', token).expect(200)).body.items).toEqual([
       expect.objectContaining({ templateId, status: 'reject', remaining: 1 }),

@@ -3,7 +3,17 @@ import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { databaseUrl, describeWithServices, redisUrl } from '../support/backends.js';
 import { OwnMariadb, OwnRedis, waitFor } from '../support/service-processes.js';
 import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
-import { buildPush, nowSeconds, popupEvent, postPush, PUSH_AES_KEY, PUSH_TOKEN, sentEvent, signing, uniqueTemplateId } from '../support/wechat-push.js';
+import {
+  buildPush,
+  nowSeconds,
+  popupEvent,
+  postPush,
+  PUSH_AES_KEY,
+  PUSH_TOKEN,
+  sentEvent,
+  signing,
+  uniqueTemplateId,
+} from '../support/wechat-push.js';
 
 const SERVICE_TOKEN = 'crm-token-0123456789abcdefghijklmnopqrstuvwxyz';
 const SERVICE = `Bearer ${SERVICE_TOKEN}`;
@@ -39,7 +49,9 @@ describeWithServices({ mysql: true, redis: true }, 'message push on two instance
     const openid = uniqueOpenid();
     const templateId = uniqueTemplateId();
     const event = popupEvent(openid, [[templateId, 'accept']]);
-    const copies = Array.from({ length: 12 }, (_, i) => buildPush(event, signing(fake.appId, i % 2 ? 'safe' : 'compatible', i % 3 ? 'json' : 'xml')));
+    const copies = Array.from({ length: 12 }, (_, i) =>
+      buildPush(event, signing(fake.appId, i % 2 ? 'safe' : 'compatible', i % 3 ? 'json' : 'xml')),
+    );
 
     const answers = await Promise.all(copies.map((push, i) => postPush((i % 2 ? a : b).url, push)));
 
@@ -59,7 +71,11 @@ describeWithServices({ mysql: true, redis: true }, 'message push on two instance
     await postPush(a.url, buildPush(popupEvent(openid, [[templateId, 'accept']]), signing(fake.appId, 'safe', 'json'))).expect(200);
     expect(await subscriptions(b, openid)).toEqual([expect.objectContaining({ remaining: 1 })]);
 
-    const sent = await request(b.url).post('/templates/send').set('Authorization', SERVICE).send({ openid, templateId, data: { thing1: { value: 'Hi' } } }).expect(200);
+    const sent = await request(b.url)
+      .post('/templates/send')
+      .set('Authorization', SERVICE)
+      .send({ openid, templateId, data: { thing1: { value: 'Hi' } } })
+      .expect(200);
     expect(await subscriptions(a, openid)).toEqual([expect.objectContaining({ remaining: 0 })]);
 
     const msgid = String(sent.body.msgid);
@@ -85,8 +101,17 @@ describeWithServices({ mysql: true, redis: true }, 'message push during outages:
     it('answers non-200 while it is down, and the redelivered push is applied exactly once', async () => {
       const openid = uniqueOpenid();
       const [t1, t2] = [uniqueTemplateId(), uniqueTemplateId()];
-      await postPush(t.url, buildPush(popupEvent(openid, [[t1, 'accept']], nowSeconds() - 10), signing(t.fake.appId, 'safe', 'json'))).expect(200);
-      const during = buildPush(popupEvent(openid, [[t1, 'accept'], [t2, 'accept']]), signing(t.fake.appId, 'safe', 'xml'));
+      await postPush(
+        t.url,
+        buildPush(popupEvent(openid, [[t1, 'accept']], nowSeconds() - 10), signing(t.fake.appId, 'safe', 'json')),
+      ).expect(200);
+      const during = buildPush(
+        popupEvent(openid, [
+          [t1, 'accept'],
+          [t2, 'accept'],
+        ]),
+        signing(t.fake.appId, 'safe', 'xml'),
+      );
 
       await db.kill();
       const refused = await timed(() => postPush(t.url, during));

@@ -1,6 +1,12 @@
 import { request as httpRequest } from 'node:http';
 import request from 'supertest';
-import { buildPush, type BuiltPush, type PushEventInput, type PushItemInput, type PushSigning } from '../../src/sandbox/fake-wechat.push.js';
+import {
+  buildPush,
+  type BuiltPush,
+  type PushEventInput,
+  type PushItemInput,
+  type PushSigning,
+} from '../../src/sandbox/fake-wechat.push.js';
 
 export { buildPush, type BuiltPush, type PushEventInput, type PushItemInput };
 
@@ -31,7 +37,11 @@ export function uniqueTemplateId(): string {
   return `tpl-push-${Date.now().toString(36)}-${process.pid.toString(36)}-${sequence}`;
 }
 
-export function popupEvent(openid: string, items: Array<[templateId: string, status: 'accept' | 'reject']>, createTime = nowSeconds()): PushEventInput {
+export function popupEvent(
+  openid: string,
+  items: Array<[templateId: string, status: 'accept' | 'reject']>,
+  createTime = nowSeconds(),
+): PushEventInput {
   return {
     ToUserName: 'gh_test',
     FromUserName: openid,
@@ -62,7 +72,12 @@ export function sentEvent(openid: string, templateId: string, msgid: string, err
 }
 
 /** Signing for an app configured with PUSH_TOKEN (and PUSH_AES_KEY in the AES modes). */
-export function signing(appId: string, mode: PushMode = 'plaintext', format: PushFormat = 'json', overrides: Partial<PushSigning> = {}): PushSigning {
+export function signing(
+  appId: string,
+  mode: PushMode = 'plaintext',
+  format: PushFormat = 'json',
+  overrides: Partial<PushSigning> = {},
+): PushSigning {
   return { token: PUSH_TOKEN, aesKey: PUSH_AES_KEY, appId, mode, format, ...overrides };
 }
 
@@ -80,12 +95,16 @@ export function postPushRaw(baseUrl: string, push: BuiltPush): Promise<{ status:
   const url = new URL('/wechat/push', baseUrl);
   for (const [key, value] of Object.entries(push.query)) url.searchParams.set(key, value);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', agent: false, headers: { 'Content-Type': push.contentType, 'Content-Length': Buffer.byteLength(push.body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      url,
+      { method: 'POST', agent: false, headers: { 'Content-Type': push.contentType, 'Content-Length': Buffer.byteLength(push.body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(push.body);
   });
