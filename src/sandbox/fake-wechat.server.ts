@@ -192,8 +192,8 @@ export class FakeWechatServer {
    * A single-use phone code (valid 300 s) as `<button open-type="getPhoneNumber">` gives the client;
    * bound to `openid`: `getuserphonenumber` naming another openid gets 40029.
    */
-  issuePhoneCode(openid: string, phone?: FakePhone): string {
-    return this.userData.issuePhoneCode(openid, phone);
+  issuePhoneCode(openid: string, phone?: FakePhone, overrides?: { appId?: string }): string {
+    return this.userData.issuePhoneCode(openid, phone, overrides);
   }
 
   /**

@@ -19,6 +19,8 @@ interface PhoneCode {
   phone: FakePhone;
   issuedAt: number;
   used: boolean;
+  /** The watermark's appid; ours unless a test asks for another app's. */
+  appId?: string;
 }
 
 export interface UserDataOptions {
@@ -49,9 +51,9 @@ export class FakeUserData {
   constructor(private readonly options: UserDataOptions) {}
 
   /** A fresh phone code; bound to `openid` when given (a request naming another openid gets 40029). */
-  issuePhoneCode(openid: string | undefined, phone: FakePhone = DEFAULT_PHONE): string {
+  issuePhoneCode(openid: string | undefined, phone: FakePhone = DEFAULT_PHONE, overrides: { appId?: string } = {}): string {
     const code = randomBytes(24).toString('hex');
-    this.remember(code, { openid, phone: { ...phone }, issuedAt: this.options.now(), used: false });
+    this.remember(code, { openid, phone: { ...phone }, issuedAt: this.options.now(), used: false, appId: overrides.appId });
     return code;
   }
 
@@ -78,7 +80,7 @@ export class FakeUserData {
         phoneNumber: displayedPhoneNumber(entry.phone),
         purePhoneNumber: entry.phone.purePhoneNumber,
         countryCode,
-        watermark: { timestamp: Math.floor(now / 1000), appid: this.options.appId },
+        watermark: { timestamp: Math.floor(now / 1000), appid: entry.appId ?? this.options.appId },
       },
     });
   }

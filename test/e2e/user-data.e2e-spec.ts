@@ -208,6 +208,18 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
       expect((await me(fresh).expect(200)).body).toMatchObject({ phoneNumber: null, countryCode: null });
     });
 
+    it("answers 422 WECHAT_DATA_WRONG_APP when phone_info's watermark names another app, and stores nothing", async () => {
+      const s = await login();
+      const code = t.fake.issuePhoneCode(s.openid, undefined, { appId: 'wx00000000000other' });
+      const res = await bindPhone(s, { code }).expect(422);
+      expect(res.body).toEqual({
+        statusCode: 422,
+        code: 'WECHAT_DATA_WRONG_APP',
+        message: expect.stringContaining('another mini-program'),
+      });
+      expect((await me(s).expect(200)).body.phoneNumber).toBeNull();
+    });
+
     it('heals a refused access token (40001, 42001) and retries once, transparently', async () => {
       for (const spoil of [() => t.fake.invalidateTokens(), () => t.fake.expireTokens()]) {
         const s = await login();
@@ -335,6 +347,20 @@ describe('user data (v2): profile, phone number, encrypted data, session_key che
       for (const s of [first, second]) expect((await sessionState(s).expect(200)).body.sessionKeyValid).toBe(false);
       await request(t.url).post('/auth/login').send({ code }).expect(200);
       for (const s of [first, second]) expect((await sessionState(s).expect(200)).body.sessionKeyValid).toBe(true);
+    });
+
+    it('without a known session_key: decrypting is 422 WECHAT_DECRYPT_FAILED and the key is reported invalid, without asking WeChat', async () => {
+      const s = await login();
+      const data = t.fake.encryptUserData(s.openid, { a: 1 });
+      await t.app.get(KeyValueStore).delete(sessionKeys.wechatSessionKey(s.id));
+      const res = await decrypt(s, data).expect(422);
+      expect(res.body).toEqual({ statusCode: 422, code: 'WECHAT_DECRYPT_FAILED', message: expect.stringContaining('log in again') });
+      expect((await bindPhone(s, t.fake.encryptPhoneNumber(s.openid)).expect(422)).body.code).toBe('WECHAT_DECRYPT_FAILED');
+      const before = t.fake.calls('checksession');
+      expect((await sessionState(s).expect(200)).body.sessionKeyValid).toBe(false);
+      expect(t.fake.calls('checksession')).toBe(before);
+      const again = await login(s.openid);
+      expect((await decrypt(again, t.fake.encryptUserData(s.openid, { a: 2 })).expect(200)).body.data.a).toBe(2);
     });
 
     it('GET /auth/session heals a refused access token and maps WeChat failures', async () => {
