@@ -32,7 +32,7 @@ addon="$tree/node_modules/better-sqlite3/build/Release/better_sqlite3.node"
 if [ -f "$addon_cache" ]; then
   cp "$addon_cache" "$addon"
 else
-  (cd "$tree" && PATH="$node_pkg/bin:$PATH" npm rebuild better-sqlite3 --nodedir="$node_pkg" >&2)
+  (cd "$tree" && PATH="$node_pkg/bin:$PATH" JOBS=max npm rebuild better-sqlite3 --nodedir="$node_pkg" >&2)
   cp "$addon" "$addon_cache"
 fi
 (cd "$tree" && PATH="$node_pkg/bin:$PATH" node -e "new (require('better-sqlite3'))(':memory:').close()")
