@@ -11,7 +11,7 @@ if (!file || !['services', 'embedded'].includes(mode)) {
   process.exit(2);
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
-const declaredNeedsServices = /\(needs (MySQL|Redis|MySQL Redis)\)$/;
+const declaredNeedsServices = /\(needs (MySQL|Redis)( Redis)? ?\)$/;
 const ran = new Set(['passed', 'failed']);
 
 const offenders = [];

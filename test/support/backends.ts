@@ -28,5 +28,6 @@ export function describeWithServices(needs: { mysql?: boolean; redis?: boolean }
     return;
   }
   // The "(needs …)" title is how .ci/check-skips.mjs tells a declared skip from any other: keep its shape.
-  describe.skip(`${name} (needs ${needs.mysql ? 'MySQL ' : ''}${needs.redis ? 'Redis' : ''})`, body);
+  const services = [needs.mysql && 'MySQL', needs.redis && 'Redis'].filter(Boolean).join(' ');
+  describe.skip(`${name} (needs ${services})`, body);
 }
