@@ -17,6 +17,8 @@ import { SessionStore } from './session.store.js';
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly serviceTokens: ServiceTokens;
+  /** A route's declarations never change once the app runs: read its metadata once, not on every request. */
+  private readonly routes = new WeakMap<object, { controller: object; isPublic: boolean; rule: AccessRule | undefined }>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -27,9 +29,7 @@ export class AuthGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) {
-      return true;
-    }
+    if (this.route(context).isPublic) return true;
     const request = context.switchToHttp().getRequest<AppRequest>();
     const token = extractToken(request.headers.authorization);
     if (!token) throw AuthErrors.AUTH_TOKEN_MISSING();
@@ -45,8 +45,24 @@ export class AuthGuard implements CanActivate {
     return this.mayCall(context, request.principal);
   }
 
+  private route(context: ExecutionContext): { isPublic: boolean; rule: AccessRule | undefined } {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let route = this.routes.get(handler);
+    if (route?.controller !== controller) {
+      const targets = [handler, controller];
+      route = {
+        controller,
+        isPublic: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets) === true,
+        rule: this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, targets),
+      };
+      this.routes.set(handler, route);
+    }
+    return route;
+  }
+
   private mayCall(context: ExecutionContext, principal: Principal): true {
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [context.getHandler(), context.getClass()]);
+    const { rule } = this.route(context);
     if (rule && rule.allow !== principal.kind) {
       const refusal = rule.allow === 'user' ? AuthErrors.USER_SESSION_REQUIRED : AuthErrors.SERVICE_TOKEN_REQUIRED;
       throw refusal({ message: rule.message });

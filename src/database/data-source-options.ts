@@ -30,7 +30,9 @@ export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOpti
       charset: 'utf8mb4',
       connectTimeout: 5000,
       poolSize: 20,
-      extra: { enableKeepAlive: true },
+      // trace: false — mysql2 would otherwise capture a stack trace on every query (about 2% of the CPU of a
+      // login or a send); a failing query is still logged with its SQL error by the exception filter.
+      extra: { enableKeepAlive: true, trace: false },
     };
   }
   if (database.url !== ':memory:') mkdirSync(dirname(database.url), { recursive: true });
