@@ -138,7 +138,8 @@ async function openStore(url) {
   return {
     kind: 'redis',
     get: (key) => client.get(key),
-    set: async (key, value, ttlMs) => void (await client.set(key, value, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } })),
+    set: async (key, value, ttlMs) =>
+      void (await client.set(key, value, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } })),
     async runScript(script, keys, args) {
       const options = { keys, arguments: args };
       if (!shas.has(script)) shas.set(script, createHash('sha1').update(script.lua).digest('hex'));
@@ -165,7 +166,7 @@ const SQLITE_MESSAGE_LOG_TABLE =
   'CREATE TABLE IF NOT EXISTS "message_log" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "open_id" varchar(64) NOT NULL, ' +
   '"template_id" varchar(128) NOT NULL, "page" varchar(512), "kind" varchar(16) NOT NULL, "status" varchar(16) NOT NULL, ' +
   '"errcode" integer, "errmsg" varchar(512), "msgid" varchar(32), "requested_by" varchar(96) NOT NULL, ' +
-  '"created_at" datetime(3) NOT NULL DEFAULT (STRFTIME(\'%Y-%m-%d %H:%M:%f\', \'NOW\')))';
+  "\"created_at\" datetime(3) NOT NULL DEFAULT (STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')))";
 
 async function openDatabase(url) {
   if (url && /^(mysql|mariadb):/.test(url)) {
@@ -183,14 +184,20 @@ async function openDatabase(url) {
     const missing = ['user', 'message_log'].filter((t) => !tables.some((row) => row.name === t));
     if (missing.length > 0) {
       await pool.end();
-      throw new Error(`table ${missing.join(' and ')} missing: start the app once against this database first (its migrations create the schema)`);
+      throw new Error(
+        `table ${missing.join(' and ')} missing: start the app once against this database first (its migrations create the schema)`,
+      );
     }
-    const selectUser = 'SELECT `id`, `open_id`, `union_id`, `nickname`, `avatar_url`, `phone_number`, `country_code`, `created_at`, `updated_at` FROM `user` WHERE ';
+    const selectUser =
+      'SELECT `id`, `open_id`, `union_id`, `nickname`, `avatar_url`, `phone_number`, `country_code`, `created_at`, `updated_at` FROM `user` WHERE ';
     return {
       kind: 'mysql',
       async upsertUser(openid, unionid) {
         await (unionid
-          ? pool.query('INSERT INTO `user` (`open_id`, `union_id`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `union_id` = VALUES(`union_id`)', [openid, unionid])
+          ? pool.query('INSERT INTO `user` (`open_id`, `union_id`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `union_id` = VALUES(`union_id`)', [
+              openid,
+              unionid,
+            ])
           : pool.query('INSERT INTO `user` (`open_id`) VALUES (?) ON DUPLICATE KEY UPDATE `open_id` = VALUES(`open_id`)', [openid]));
         const [rows] = await pool.query(`${selectUser}\`open_id\` = ? LIMIT 1`, [openid]);
         return rows[0];
@@ -218,7 +225,9 @@ async function openDatabase(url) {
   db.exec(SQLITE_USER_TABLE);
   db.exec(SQLITE_USER_INDEX);
   db.exec(SQLITE_MESSAGE_LOG_TABLE);
-  const upsert = db.prepare('INSERT INTO "user" ("open_id") VALUES (?) ON CONFLICT ("open_id") DO UPDATE SET "open_id" = excluded."open_id"');
+  const upsert = db.prepare(
+    'INSERT INTO "user" ("open_id") VALUES (?) ON CONFLICT ("open_id") DO UPDATE SET "open_id" = excluded."open_id"',
+  );
   const upsertWithUnion = db.prepare(
     'INSERT INTO "user" ("open_id", "union_id") VALUES (?, ?) ON CONFLICT ("open_id") DO UPDATE SET "union_id" = excluded."union_id"',
   );
@@ -265,7 +274,8 @@ try {
 
 async function findSession(request) {
   const header = request.headers.authorization;
-  if (typeof header !== 'string' || header.length === 0) throw new HttpError(401, 'AUTH_TOKEN_MISSING', 'Authorization header with a session token is required');
+  if (typeof header !== 'string' || header.length === 0)
+    throw new HttpError(401, 'AUTH_TOKEN_MISSING', 'Authorization header with a session token is required');
   const token = header.startsWith('Bearer ') || header.startsWith('bearer ') ? header.slice(7).trim() : header.trim();
   const parsed = app.parseToken(token);
   if (!parsed) throw new HttpError(401, 'AUTH_TOKEN_INVALID', 'The session token is unknown or expired');
@@ -283,7 +293,17 @@ async function openSession(userId, sessionKeyFromWechat, fallback) {
   const reply = await store.runScript(
     app.CREATE_SESSION,
     [k.session(userId, sessionId), k.index(userId), k.user(userId), k.wechatSessionKey(userId)],
-    [sessionId, String(now), String(ttlMs), String(MAX_PER_USER), `{"c":${now},"e":${now + ttlMs},"user":`, fallback ? JSON.stringify(fallback) : '', sessionKeyFromWechat, String(USER_DATA_TTL_MS), k.sessionPrefix(userId)],
+    [
+      sessionId,
+      String(now),
+      String(ttlMs),
+      String(MAX_PER_USER),
+      `{"c":${now},"e":${now + ttlMs},"user":`,
+      fallback ? JSON.stringify(fallback) : '',
+      sessionKeyFromWechat,
+      String(USER_DATA_TTL_MS),
+      k.sessionPrefix(userId),
+    ],
   );
   return Number(reply[0]) === 1 ? { token, user: JSON.parse(reply[1]) } : null;
 }
@@ -311,7 +331,11 @@ function fetchAccessToken() {
     });
     if (typeof body.access_token !== 'string') throw new HttpError(502, 'WECHAT_TOKEN_FAILED', `stable_token errcode ${body.errcode}`);
     const expiresAt = Date.now() + body.expires_in * 1000;
-    await store.set(ACCESS_TOKEN_KEY, JSON.stringify({ token: body.access_token, expiresAt, fetchedAt: Date.now() }), body.expires_in * 1000);
+    await store.set(
+      ACCESS_TOKEN_KEY,
+      JSON.stringify({ token: body.access_token, expiresAt, fetchedAt: Date.now() }),
+      body.expires_in * 1000,
+    );
     return body.access_token;
   })().finally(() => {
     tokenInFlight = null;
@@ -325,15 +349,18 @@ function fetchAccessToken() {
 async function login(request) {
   const body = await readJson(request);
   const code = body?.code ?? body?.js_code;
-  if (typeof code !== 'string' || code.length === 0 || code.length > 256) throw new HttpError(400, 'VALIDATION_FAILED', 'code must be a non-empty string');
+  if (typeof code !== 'string' || code.length === 0 || code.length > 256)
+    throw new HttpError(400, 'VALIDATION_FAILED', 'code must be a non-empty string');
   const query = new URLSearchParams({ appid: APP_ID, secret: APP_SECRET, js_code: code, grant_type: 'authorization_code' });
   const identity = await wechatCall('GET', `/sns/jscode2session?${query}`);
   if (typeof identity.errcode === 'number' && identity.errcode !== 0) {
-    if (identity.errcode === 40029 || identity.errcode === 40163) throw new HttpError(401, 'WECHAT_INVALID_CODE', 'The login code is invalid or used');
+    if (identity.errcode === 40029 || identity.errcode === 40163)
+      throw new HttpError(401, 'WECHAT_INVALID_CODE', 'The login code is invalid or used');
     if (identity.errcode === 45011) throw new HttpError(429, 'WECHAT_RATE_LIMITED', 'WeChat rate limit');
     throw new HttpError(502, 'WECHAT_ERROR', `WeChat errcode ${identity.errcode}`);
   }
-  if (typeof identity.openid !== 'string' || typeof identity.session_key !== 'string') throw new HttpError(502, 'WECHAT_BAD_RESPONSE', 'no openid');
+  if (typeof identity.openid !== 'string' || typeof identity.session_key !== 'string')
+    throw new HttpError(502, 'WECHAT_BAD_RESPONSE', 'no openid');
   const unionid = typeof identity.unionid === 'string' ? identity.unionid : null;
   const mappingKey = app.sessionKeys.userIdByOpenid(identity.openid);
   const known = await store.get(mappingKey);
@@ -369,13 +396,17 @@ async function me(request) {
 async function send(request) {
   const session = await findSession(request);
   const dto = await readJson(request);
-  if (typeof dto !== 'object' || dto === null || Array.isArray(dto)) throw new HttpError(400, 'VALIDATION_FAILED', 'body must be an object');
-  if (typeof dto.templateId !== 'string' || dto.templateId.length === 0 || dto.templateId.length > 128) throw new HttpError(400, 'VALIDATION_FAILED', 'templateId');
+  if (typeof dto !== 'object' || dto === null || Array.isArray(dto))
+    throw new HttpError(400, 'VALIDATION_FAILED', 'body must be an object');
+  if (typeof dto.templateId !== 'string' || dto.templateId.length === 0 || dto.templateId.length > 128)
+    throw new HttpError(400, 'VALIDATION_FAILED', 'templateId');
   if (typeof dto.data !== 'object' || dto.data === null || Array.isArray(dto.data)) throw new HttpError(400, 'VALIDATION_FAILED', 'data');
   for (const entry of Object.values(dto.data)) {
-    if (typeof entry !== 'object' || entry === null || typeof entry.value !== 'string') throw new HttpError(400, 'VALIDATION_FAILED', 'data values');
+    if (typeof entry !== 'object' || entry === null || typeof entry.value !== 'string')
+      throw new HttpError(400, 'VALIDATION_FAILED', 'data values');
   }
-  if (dto.openid !== undefined && dto.openid !== session.openid) throw new HttpError(403, 'RECIPIENT_FORBIDDEN', 'A user may only send messages to itself');
+  if (dto.openid !== undefined && dto.openid !== session.openid)
+    throw new HttpError(403, 'RECIPIENT_FORBIDDEN', 'A user may only send messages to itself');
   const message = {
     touser: session.openid,
     template_id: dto.templateId,
@@ -414,7 +445,10 @@ async function send(request) {
 async function health() {
   const info = {};
   let ok = true;
-  for (const [name, part] of [['database', database], ['redis', store]]) {
+  for (const [name, part] of [
+    ['database', database],
+    ['redis', store],
+  ]) {
     try {
       await part.ping();
       info[name] = { status: 'up' };

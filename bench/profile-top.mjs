@@ -55,7 +55,10 @@ export function topFrames({ nodes, self, total }, n = 15) {
     const key = frameKey(node);
     sums.set(key, (sums.get(key) ?? 0) + us);
   }
-  return [...sums].sort((a, b) => b[1] - a[1]).slice(0, n).map(([frame, us]) => ({ frame, us, share: us / total }));
+  return [...sums]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([frame, us]) => ({ frame, us, share: us / total }));
 }
 
 export function byPackage({ nodes, self, total }, n = 12) {
@@ -66,7 +69,10 @@ export function byPackage({ nodes, self, total }, n = 12) {
     const key = packageOf(node);
     sums.set(key, (sums.get(key) ?? 0) + us);
   }
-  return [...sums].sort((a, b) => b[1] - a[1]).slice(0, n).map(([pkg, us]) => ({ pkg, us, share: us / total }));
+  return [...sums]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([pkg, us]) => ({ pkg, us, share: us / total }));
 }
 
 export function renderProfile(file, n = 15) {

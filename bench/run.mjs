@@ -285,7 +285,9 @@ async function benchTarget(target, backend, wechat) {
     currentChild = null;
     await output.done;
     const clean = row.exit.code === 0;
-    console.log(`[${target}] stopped with SIGTERM: ${clean ? 'exit 0' : `exit ${row.exit.code ?? row.exit.signal}`} after ${row.shutdownMs} ms`);
+    console.log(
+      `[${target}] stopped with SIGTERM: ${clean ? 'exit 0' : `exit ${row.exit.code ?? row.exit.signal}`} after ${row.shutdownMs} ms`,
+    );
     if (!clean && !row.failure) console.log(`--- last output of ${target} ---\n${output.tail()}\n---`);
   }
   return row;
@@ -343,7 +345,20 @@ async function loadWithWrk(base, endpoint, tokens, seconds) {
     const script = join(dir, 'requests.lua');
     writeFileSync(script, wrkScript(endpoint, tokens));
     const threads = Math.max(1, Math.min(2, cpus().length));
-    const args = ['-t', String(threads), '-c', String(Math.max(CONNECTIONS, threads)), '-d', `${seconds}s`, '--timeout', '10s', '--latency', '-s', script, base + endpoint.path];
+    const args = [
+      '-t',
+      String(threads),
+      '-c',
+      String(Math.max(CONNECTIONS, threads)),
+      '-d',
+      `${seconds}s`,
+      '--timeout',
+      '10s',
+      '--latency',
+      '-s',
+      script,
+      base + endpoint.path,
+    ];
     const { stdout, stderr, code } = await run('wrk', args);
     if (code !== 0) throw new Error(`wrk exited ${code}: ${stderr.trim() || stdout.trim()}`);
     const summary = /@@bench (\{.*\})/.exec(stdout);
@@ -529,12 +544,24 @@ function renderSection(results, backend, elapsed, loadBefore) {
   lines.push(`## ${backend.title}`);
   lines.push('');
   lines.push(`- date: ${new Date().toISOString()}`);
-  lines.push(`- node ${process.version} on ${cpus().length} × ${cpus()[0]?.model?.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB; load generator ${TOOL}${TOOL === 'autocannon' ? ' (in the bench process)' : ''}`);
-  lines.push(`- app: ${relative(ROOT, APP_ENTRY)}${gitState()} (NODE_ENV=production LOG_LEVEL=warn THROTTLE_LOGIN_LIMIT=0${NODE_ARGS.length ? `, node ${NODE_ARGS.join(' ')}` : ''})`);
-  lines.push(`- database: ${backend.database}${backend.python ? ` (the Python original: ${backend.python.name})` : ''}; store: ${backend.store}; fake WeChat: ${FAKE_MODE === 'inline' ? 'in the bench process' : 'its own process'}`);
-  lines.push(`- ${DURATION} s per endpoint after ${WARMUP} s warm-up, ${CONNECTIONS} connections; req/s counts 2xx answers only; whole run ${Math.round(elapsed)} s; machine load average (1 min) ${loadBefore.toFixed(2)} before the run, ${loadavg()[0].toFixed(2)} after`);
-  lines.push(`- CPU per answer: the target process's user+system time during the measurement (/proc/<pid>/stat) ÷ its 2xx answers; less sensitive than req/s to other load on the machine. It shares the ${cpus().length} cores with the load generator and the fake`);
-  lines.push(`- login: a fresh code per request (a new user each: the first-login path, with its INSERT); me and send: ${TOKENS_PER_TARGET} logged-in tokens, round-robin`);
+  lines.push(
+    `- node ${process.version} on ${cpus().length} × ${cpus()[0]?.model?.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB; load generator ${TOOL}${TOOL === 'autocannon' ? ' (in the bench process)' : ''}`,
+  );
+  lines.push(
+    `- app: ${relative(ROOT, APP_ENTRY)}${gitState()} (NODE_ENV=production LOG_LEVEL=warn THROTTLE_LOGIN_LIMIT=0${NODE_ARGS.length ? `, node ${NODE_ARGS.join(' ')}` : ''})`,
+  );
+  lines.push(
+    `- database: ${backend.database}${backend.python ? ` (the Python original: ${backend.python.name})` : ''}; store: ${backend.store}; fake WeChat: ${FAKE_MODE === 'inline' ? 'in the bench process' : 'its own process'}`,
+  );
+  lines.push(
+    `- ${DURATION} s per endpoint after ${WARMUP} s warm-up, ${CONNECTIONS} connections; req/s counts 2xx answers only; whole run ${Math.round(elapsed)} s; machine load average (1 min) ${loadBefore.toFixed(2)} before the run, ${loadavg()[0].toFixed(2)} after`,
+  );
+  lines.push(
+    `- CPU per answer: the target process's user+system time during the measurement (/proc/<pid>/stat) ÷ its 2xx answers; less sensitive than req/s to other load on the machine. It shares the ${cpus().length} cores with the load generator and the fake`,
+  );
+  lines.push(
+    `- login: a fresh code per request (a new user each: the first-login path, with its INSERT); me and send: ${TOKENS_PER_TARGET} logged-in tokens, round-robin`,
+  );
   for (const row of results) if (row.skipped) lines.push(`- ${row.target}: not run (${row.skipped})`);
   lines.push('');
 
@@ -551,7 +578,9 @@ function renderSection(results, backend, elapsed, loadBefore) {
   }
   lines.push('');
 
-  lines.push('| target | endpoint | req/s | p50 ms | p99 ms | vs Python req/s | peak RSS MB | CPU µs per answer | CPU | non-2xx / errors |');
+  lines.push(
+    '| target | endpoint | req/s | p50 ms | p99 ms | vs Python req/s | peak RSS MB | CPU µs per answer | CPU | non-2xx / errors |',
+  );
   lines.push('|---|---|---:|---:|---:|---|---|---|---:|---:|');
   const misses = [];
   const met = [];
@@ -578,7 +607,8 @@ function renderSection(results, backend, elapsed, loadBefore) {
         if (app) vsPython += ` ${judge(ratio > 1, `req/s ${fmt(r.rps, 0)} vs Python ${fmt(pyRps, 0)}`)}`;
       }
       let rssCell = mb(r.peakRssKb);
-      if (app && r.peakRssKb) rssCell += ` ${judge(r.peakRssKb / 1024 <= RSS_LIMIT_MB, `peak RSS ${mb(r.peakRssKb)} MB (≤ ${RSS_LIMIT_MB})`)}`;
+      if (app && r.peakRssKb)
+        rssCell += ` ${judge(r.peakRssKb / 1024 <= RSS_LIMIT_MB, `peak RSS ${mb(r.peakRssKb)} MB (≤ ${RSS_LIMIT_MB})`)}`;
       let cpuCell = fmt(r.cpuUsPerRequest, 0);
       const goal = CPU_GOALS[row.target]?.[name];
       if (goal !== undefined && Number.isFinite(r.cpuUsPerRequest)) {
@@ -603,7 +633,9 @@ function renderSection(results, backend, elapsed, loadBefore) {
   lines.push('|---|---:|---:|---|');
   for (const row of shown) {
     const exit = row.exit ? (row.exit.code === 0 ? 'exit 0' : `exit ${row.exit.code ?? row.exit.signal}`) : '—';
-    lines.push(`| ${row.target} | ${row.startupMs === null ? '—' : `${row.startupMs} ms`} | ${row.hwmKb ? `${mb(row.hwmKb)} MB` : '—'} | ${exit} in ${row.shutdownMs ?? '—'} ms |`);
+    lines.push(
+      `| ${row.target} | ${row.startupMs === null ? '—' : `${row.startupMs} ms`} | ${row.hwmKb ? `${mb(row.hwmKb)} MB` : '—'} | ${exit} in ${row.shutdownMs ?? '—'} ms |`,
+    );
   }
   return lines.join('\n');
 }
@@ -724,10 +756,9 @@ function captureOutput(child, file) {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const done = Promise.all([
-    new Promise((r) => child.stdout.once('close', r)),
-    new Promise((r) => child.stderr.once('close', r)),
-  ]).then(() => log && new Promise((r) => log.end(r)));
+  const done = Promise.all([new Promise((r) => child.stdout.once('close', r)), new Promise((r) => child.stderr.once('close', r))]).then(
+    () => log && new Promise((r) => log.end(r)),
+  );
   return { tail: () => lines.join('\n'), done };
 }
 
@@ -794,7 +825,10 @@ function redact(url) {
 function list(name, fallback, allowed) {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
-  const values = raw.split(',').map((v) => v.trim()).filter(Boolean);
+  const values = raw
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   const unknown = values.filter((v) => !allowed.includes(v));
   if (unknown.length > 0) throw new Error(`${name}: unknown ${unknown.join(', ')} (allowed: ${allowed.join(', ')})`);
   return values;

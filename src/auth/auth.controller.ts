@@ -27,13 +27,20 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: LoginResponseDto, description: 'The token is also in the Authorization response header' })
   @ApiErrorResponses(
-    HttpErrors.VALIDATION_FAILED, HttpErrors.INVALID_JSON,
-    AuthErrors.WECHAT_INVALID_CODE, AuthErrors.WECHAT_CODE_USED,
+    HttpErrors.VALIDATION_FAILED,
+    HttpErrors.INVALID_JSON,
+    AuthErrors.WECHAT_INVALID_CODE,
+    AuthErrors.WECHAT_CODE_USED,
     AuthErrors.WECHAT_CODE_BLOCKED,
     HttpErrors.PAYLOAD_TOO_LARGE,
-    AuthErrors.TOO_MANY_LOGINS, WechatErrors.WECHAT_RATE_LIMITED,
-    WechatErrors.WECHAT_UNREACHABLE, WechatErrors.WECHAT_BAD_RESPONSE, WechatErrors.WECHAT_MISCONFIGURED,
-    WechatErrors.WECHAT_BUSY, StoreErrors.STORE_UNAVAILABLE, DatabaseErrors.DATABASE_UNAVAILABLE,
+    AuthErrors.TOO_MANY_LOGINS,
+    WechatErrors.WECHAT_RATE_LIMITED,
+    WechatErrors.WECHAT_UNREACHABLE,
+    WechatErrors.WECHAT_BAD_RESPONSE,
+    WechatErrors.WECHAT_MISCONFIGURED,
+    WechatErrors.WECHAT_BUSY,
+    StoreErrors.STORE_UNAVAILABLE,
+    DatabaseErrors.DATABASE_UNAVAILABLE,
     WechatErrors.WECHAT_TIMEOUT,
   )
   async login(@Body() dto: LoginDto, @Res({ passthrough: true }) response: AppResponse): Promise<LoginResponseDto> {
@@ -57,7 +64,12 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'Every session of the user stops working at once, on every instance' })
-  @ApiErrorResponses(AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED, StoreErrors.STORE_UNAVAILABLE)
+  @ApiErrorResponses(
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.USER_SESSION_REQUIRED,
+    StoreErrors.STORE_UNAVAILABLE,
+  )
   async logoutAll(@CurrentPrincipal() principal: UserPrincipal): Promise<void> {
     await this.auth.logoutAll(principal.userId);
   }

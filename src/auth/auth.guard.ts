@@ -36,7 +36,14 @@ export class AuthGuard implements CanActivate {
     const session = await this.sessions.find(token);
     if (session) {
       const { user } = session;
-      request.principal = { kind: 'user', userId: user.id, openid: user.openid, user, sessionId: session.sessionId, expiresAt: session.expiresAt };
+      request.principal = {
+        kind: 'user',
+        userId: user.id,
+        openid: user.openid,
+        user,
+        sessionId: session.sessionId,
+        expiresAt: session.expiresAt,
+      };
       return this.mayCall(context, request.principal);
     }
     const service = this.serviceTokens.match(token);

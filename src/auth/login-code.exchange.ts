@@ -90,7 +90,9 @@ export class LoginCodeExchange {
         throw error;
       }
       const refused = toDomainError(error, LOGIN_ERRORS);
-      const outcome: Outcome = { error: { code: refused.code, message: refused.message, status: refused.status, details: refused.details } };
+      const outcome: Outcome = {
+        error: { code: refused.code, message: refused.message, status: refused.status, details: refused.details },
+      };
       const ttl = refused.status >= 500 || refused.status === 429 ? TRANSIENT_FAILURE_TTL_MS : REFUSAL_TTL_MS;
       await this.store.set(key, JSON.stringify(outcome), ttl).catch(() => undefined);
       throw refused;

@@ -11,12 +11,25 @@ const TTL_SECONDS = 3600;
 function setUp(maxPerUser = 10) {
   const clock = new ManualClock();
   const store = new MemoryKeyValueStore(clock);
-  const config = { get: () => ({ sessionTtlSeconds: TTL_SECONDS, sessionMaxPerUser: maxPerUser, serviceTokens: new Map() }) } as unknown as ConfigService<AppConfig, true>;
+  const config = {
+    get: () => ({ sessionTtlSeconds: TTL_SECONDS, sessionMaxPerUser: maxPerUser, serviceTokens: new Map() }),
+  } as unknown as ConfigService<AppConfig, true>;
   return { clock, store, sessions: new SessionStore(store, clock, config) };
 }
 
 function user(id: number, changes: Partial<UserSnapshot> = {}): UserSnapshot {
-  return { id, openid: `o-${id}`, unionid: null, nickname: null, avatarUrl: null, phoneNumber: null, countryCode: null, createdAt: '2026-12-01T00:00:00.000Z', updatedAt: '2026-12-01T00:00:00.000Z', ...changes };
+  return {
+    id,
+    openid: `o-${id}`,
+    unionid: null,
+    nickname: null,
+    avatarUrl: null,
+    phoneNumber: null,
+    countryCode: null,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    updatedAt: '2026-12-01T00:00:00.000Z',
+    ...changes,
+  };
 }
 
 describe('SessionStore (in-process store, injected clock)', () => {
@@ -30,7 +43,13 @@ describe('SessionStore (in-process store, injected clock)', () => {
     const opened = await s.sessions.create(7, 'key-1', user(7));
     expect(opened).toEqual({ token: expect.stringMatching(/^7\.[A-Za-z0-9_-]{32}$/), expiresIn: TTL_SECONDS, user: user(7) });
     const found = await s.sessions.find(opened!.token);
-    expect(found).toEqual({ userId: 7, sessionId: expect.any(String), createdAt: s.clock.now(), expiresAt: s.clock.now() + TTL_SECONDS * 1000, user: user(7) });
+    expect(found).toEqual({
+      userId: 7,
+      sessionId: expect.any(String),
+      createdAt: s.clock.now(),
+      expiresAt: s.clock.now() + TTL_SECONDS * 1000,
+      user: user(7),
+    });
     expect(await s.sessions.find(`8.${opened!.token.slice(2)}`)).toBeNull();
     expect(await s.sessions.find('not a token')).toBeNull();
   });
@@ -79,11 +98,17 @@ describe('SessionStore (in-process store, injected clock)', () => {
     await s.clock.advance(TTL_SECONDS * 1000);
     expect(await s.sessions.refreshUser(user(7, { unionid: 'x' }))).toBe(0);
     expect(await s.sessions.userIdOf('o-7')).toBe(7);
-    expect(await s.store.runScript({ name: 'count', lua: '', local: (st) => st.zrangeWithScores(sessionKeys.index(7)).length }, [], [])).toBe(0);
+    expect(
+      await s.store.runScript({ name: 'count', lua: '', local: (st) => st.zrangeWithScores(sessionKeys.index(7)).length }, [], []),
+    ).toBe(0);
   });
 
   it('ends one session, or all of a user at once', async () => {
-    const [a, b, c] = [await s.sessions.create(7, 'k', user(7)), await s.sessions.create(7, 'k', user(7)), await s.sessions.create(8, 'k', user(8))];
+    const [a, b, c] = [
+      await s.sessions.create(7, 'k', user(7)),
+      await s.sessions.create(7, 'k', user(7)),
+      await s.sessions.create(8, 'k', user(8)),
+    ];
     const found = await s.sessions.find(a!.token);
     await s.sessions.end(7, found!.sessionId);
     expect(await s.sessions.find(a!.token)).toBeNull();

@@ -26,9 +26,12 @@ export class UserSessionsController {
   @ApiNoContentResponse({ description: 'Every session of the user stops working at once, on every instance' })
   @ApiErrorResponses(
     HttpErrors.BAD_REQUEST,
-    AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.SERVICE_TOKEN_REQUIRED,
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.SERVICE_TOKEN_REQUIRED,
     UsersErrors.USER_NOT_FOUND,
-    StoreErrors.STORE_UNAVAILABLE, DatabaseErrors.DATABASE_UNAVAILABLE,
+    StoreErrors.STORE_UNAVAILABLE,
+    DatabaseErrors.DATABASE_UNAVAILABLE,
   )
   async revoke(@Param('id', ParseIntPipe) id: number): Promise<void> {
     if (!(await this.users.findById(id))) throw UsersErrors.USER_NOT_FOUND({ params: { id } });

@@ -75,7 +75,8 @@ export class MemoryKeyValueStore extends KeyValueStore {
       now: () => this.clock.now(),
       get: (key) => this.string(key),
       set: (key, value, ttlMs) => {
-        const expiresAt = ttlMs === 'keep' ? (this.live(key)?.expiresAt ?? Infinity) : ttlMs === 'none' ? Infinity : this.clock.now() + ttlMs;
+        const expiresAt =
+          ttlMs === 'keep' ? (this.live(key)?.expiresAt ?? Infinity) : ttlMs === 'none' ? Infinity : this.clock.now() + ttlMs;
         this.entries.set(key, { value, expiresAt });
       },
       del: (key) => this.live(key) !== undefined && this.entries.delete(key),
@@ -88,8 +89,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
         const set = zset(key, false);
         if (set?.delete(member) && set.size === 0) this.entries.delete(key);
       },
-      zrangeWithScores: (key) =>
-        [...(zset(key, false) ?? [])].sort(([m1, s1], [m2, s2]) => s1 - s2 || (m1 < m2 ? -1 : m1 > m2 ? 1 : 0)),
+      zrangeWithScores: (key) => [...(zset(key, false) ?? [])].sort(([m1, s1], [m2, s2]) => s1 - s2 || (m1 < m2 ? -1 : m1 > m2 ? 1 : 0)),
       zremRangeByScore: (key, maxScore) => {
         const set = zset(key, false);
         if (!set) return;

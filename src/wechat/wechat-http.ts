@@ -80,7 +80,10 @@ export class WechatHttp {
           method: request.method,
           path: this.prefix + request.url + query(request.params),
           agent: this.agent,
-          headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers:
+            body === undefined
+              ? { accept: 'application/json' }
+              : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -95,10 +98,13 @@ export class WechatHttp {
           response.on('aborted', () => fail(new WechatHttpError('the answer was cut off', 'ECONNRESET')));
         },
       );
-      const timer = setTimeout(() => {
-        fail(new WechatHttpError(`no answer within ${this.timeoutMs} ms`, 'ETIMEDOUT'));
-        req.destroy();
-      }, Math.max(1, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          fail(new WechatHttpError(`no answer within ${this.timeoutMs} ms`, 'ETIMEDOUT'));
+          req.destroy();
+        },
+        Math.max(1, deadline - Date.now()),
+      );
       req.on('error', (error: NodeJS.ErrnoException) => fail(new WechatHttpError(error.message, error.code ?? 'ECONNRESET')));
       req.end(body);
     });

@@ -25,7 +25,10 @@ describeWithServices({ mysql: true, redis: true }, 'sessions v2 on two instances
   });
 
   async function login(app: TestApp, openid: string, unionid?: string) {
-    const res = await request(app.url).post('/auth/login').send({ code: fake.issueLoginCode(openid, unionid ? { unionid } : undefined) }).expect(200);
+    const res = await request(app.url)
+      .post('/auth/login')
+      .send({ code: fake.issueLoginCode(openid, unionid ? { unionid } : undefined) })
+      .expect(200);
     return { token: res.body.token as string, user: res.body.user as { id: number; openid: string; unionid: string | null } };
   }
   const me = (app: TestApp, token: string) => request(app.url).get('/users/me').set('Authorization', `Bearer ${token}`);
@@ -99,7 +102,13 @@ describeWithServices({ mysql: true, redis: true }, 'sessions v2 on two instances
     fake.setLatency(300);
     let responses;
     try {
-      responses = await Promise.all(Array.from({ length: 12 }, (_, i) => request(i % 2 ? a.url : b.url).post('/auth/login').send({ code })));
+      responses = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          request(i % 2 ? a.url : b.url)
+            .post('/auth/login')
+            .send({ code }),
+        ),
+      );
     } finally {
       fake.setLatency(0);
     }
@@ -116,7 +125,13 @@ describeWithServices({ mysql: true, redis: true }, 'sessions v2 on two instances
     let responses;
     try {
       const code = `never-issued-${uniqueOpenid()}`;
-      responses = await Promise.all(Array.from({ length: 6 }, (_, i) => request(i % 2 ? a.url : b.url).post('/auth/login').send({ code })));
+      responses = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          request(i % 2 ? a.url : b.url)
+            .post('/auth/login')
+            .send({ code }),
+        ),
+      );
     } finally {
       fake.setLatency(0);
     }
@@ -142,7 +157,7 @@ describeWithServices({ redis: true }, 'sessions with the database stalled (own M
   let t: TestApp;
   beforeAll(async () => {
     db = await OwnMariadb.start();
-    t = await startTestApp({ env: { DATABASE_URL: db.url, REDIS_URL: redisUrl} });
+    t = await startTestApp({ env: { DATABASE_URL: db.url, REDIS_URL: redisUrl } });
   }, 60_000);
   afterAll(async () => {
     db?.unpause();
@@ -151,10 +166,23 @@ describeWithServices({ redis: true }, 'sessions with the database stalled (own M
   });
 
   it('never trusts a stored snapshot of another openid (a store that outlived its database): the first user of a fresh database is itself', async () => {
-    const stale = { id: 1, openid: 'o-someone-else', unionid: null, nickname: null, avatarUrl: null, phoneNumber: null, countryCode: null, createdAt: '2020-01-01T00:00:00.000Z', updatedAt: '2020-01-01T00:00:00.000Z' };
+    const stale = {
+      id: 1,
+      openid: 'o-someone-else',
+      unionid: null,
+      nickname: null,
+      avatarUrl: null,
+      phoneNumber: null,
+      countryCode: null,
+      createdAt: '2020-01-01T00:00:00.000Z',
+      updatedAt: '2020-01-01T00:00:00.000Z',
+    };
     await t.app.get(KeyValueStore).set(sessionKeys.user(1), JSON.stringify(stale), 60_000);
     const openid = uniqueOpenid();
-    const res = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(openid) }).expect(200);
+    const res = await request(t.url)
+      .post('/auth/login')
+      .send({ code: t.fake.issueLoginCode(openid) })
+      .expect(200);
     expect(res.body.user).toEqual({
       id: 1,
       openid,
@@ -172,7 +200,10 @@ describeWithServices({ redis: true }, 'sessions with the database stalled (own M
 
   it('answers GET /users/me 200 within 1 s and a repeat login 200, with no database read', async () => {
     const openid = uniqueOpenid();
-    const first = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(openid) }).expect(200);
+    const first = await request(t.url)
+      .post('/auth/login')
+      .send({ code: t.fake.issueLoginCode(openid) })
+      .expect(200);
     db.pause();
     try {
       const started = Date.now();
@@ -192,7 +223,9 @@ describeWithServices({ redis: true }, 'sessions with the database stalled (own M
       });
       expect(elapsed).toBeLessThan(1000);
 
-      const again = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(openid) });
+      const again = await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(openid) });
       expect(again.status).toBe(200);
       expect(again.body.user.id).toBe(first.body.user.id);
     } finally {
