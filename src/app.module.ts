@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PushModule } from './push/push.module.js';
 import { StoreModule } from './redis/store.module.js';
+import { BatchesModule } from './templates/batches/batches.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { UserDataModule } from './user-data/user-data.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         UserDataModule,
         TemplatesModule,
         PushModule,
+        BatchesModule.forRoot(config),
         HealthModule,
         // Routes that exist only in sandbox mode, loaded only then (like the fake they drive).
         ...(isSandbox(config.wechat) ? [import('./sandbox/sandbox.module.js').then((loaded) => loaded.SandboxModule.register())] : []),

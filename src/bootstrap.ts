@@ -13,6 +13,10 @@ import type { RequestLogger } from './logging/request-logger.js';
 
 const XML_TYPES = ['text/xml', 'application/xml'];
 
+/** POST /templates/batches carries up to 10,000 recipients with their data; every other route keeps `http.bodyLimitBytes`. */
+const BATCH_ROUTE = '/templates/batches';
+const BATCH_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
 /**
  * Builds the app on the configured HTTP adapter. The only place that knows Express or Fastify:
  * everything below works on both.
@@ -31,6 +35,11 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     const logRequest = fastify.get<string, RequestLogger>(HTTP_LOGGER);
     const metrics = fastify.get(MetricsService);
     const instance = fastify.getHttpAdapter().getInstance();
+    // Routes are registered at init, after this hook is in place.
+    instance.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (route.url === BATCH_ROUTE && methods.includes('POST')) route.bodyLimit = BATCH_BODY_LIMIT_BYTES;
+    });
     instance.addHook('onRequest', (request, reply, done) => logRequest(request.raw, reply.raw, done));
     fastify.useBodyParser(XML_TYPES, { bodyLimit: limit }, (_request, body, done) => done(null, body.toString('utf8')));
     // routeOptions.url is the matched route as declared (`/users/:id`); undefined when none matched.
@@ -52,6 +61,14 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       });
       logRequest(request, response, next);
     });
+    // The batch route's own JSON parser runs first; the general one then finds the body read and skips it.
+    // express comes with @nestjs/platform-express (no typings here: only json() is used).
+    const { default: expressModule } = (await import('express' as string)) as unknown as { default: { json(options: { limit: number }): ExpressHandler } };
+    const batchJson = expressModule.json({ limit: BATCH_BODY_LIMIT_BYTES });
+    express.use((request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => {
+      if (request.method === 'POST' && request.url?.split('?')[0] === BATCH_ROUTE) batchJson(request, response, next);
+      else next();
+    });
     express.useBodyParser('json', { limit });
     express.useBodyParser('urlencoded', { limit, extended: true });
     express.useBodyParser('text', { limit, type: XML_TYPES });
@@ -65,6 +82,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   setUpOpenApi(app);
   return app;
 }
+
+type ExpressHandler = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
 
 /** Fastify's types take a hop count as a function (as Express's proxy-addr does internally). */
 function fastifyTrustProxy(value: AppConfig['http']['trustProxy']) {

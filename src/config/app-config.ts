@@ -22,7 +22,8 @@ export interface AppConfig {
   /** trustProxy: false, true (trust every hop), a hop count, or a comma list of proxy addresses/CIDRs. */
   http: { port: number; adapter: HttpAdapterName; bodyLimitBytes: number; trustProxy: boolean | number | string };
   database: DatabaseConfig;
-  redis: { url: string | null };
+  /** clusterNodes (REDIS_CLUSTER_NODES) wins over url: the whole service then runs on the cluster. */
+  redis: { url: string | null; clusterNodes: Array<{ host: string; port: number }> | null };
   wechat: WechatConfig;
   auth: { sessionTtlSeconds: number; sessionMaxPerUser: number; serviceTokens: ReadonlyMap<string, string> };
   throttle: { loginLimit: number };
@@ -30,4 +31,6 @@ export interface AppConfig {
   push: { token: string | null; aesKey: string | null };
   /** format null: chosen at start from whether stdout is a terminal. */
   log: { level: string; format: 'json' | 'pretty' | null };
+  /** Batch sending: ratePerSecond 0 turns the limiter off. */
+  batch: { ratePerSecond: number; maxAttempts: number };
 }

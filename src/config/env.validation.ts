@@ -34,6 +34,17 @@ class EnvironmentVariables {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be redis://host:6379/0 (or rediss://)' })
   REDIS_URL?: string;
 
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/, { message: 'REDIS_CLUSTER_NODES must be host:port,host:port,…' })
+  REDIS_CLUSTER_NODES?: string;
+
+  /** Batch sends per second across all instances; 0 turns the limiter off. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  PUSH_RATE_PER_SECOND = 500;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  PUSH_MAX_ATTEMPTS = 5;
+
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^\S+$/, { message: 'WECHAT_APP_ID must not contain spaces' })
   WECHAT_APP_ID?: string;
 
@@ -114,7 +125,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): Ap
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
     },
     database: { ...parseDatabaseUrl(env.DATABASE_URL), migrate: env.DB_MIGRATE === 'true' },
-    redis: { url: env.REDIS_URL ?? null },
+    redis: { url: env.REDIS_URL ?? null, clusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES) },
     wechat: {
       appId: env.WECHAT_APP_ID ?? null,
       appSecret: env.WECHAT_APP_SECRET ?? null,
@@ -131,6 +142,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): Ap
     throttle: { loginLimit: env.THROTTLE_LOGIN_LIMIT },
     push: { token: env.WECHAT_PUSH_TOKEN ?? null, aesKey: env.WECHAT_PUSH_AES_KEY ?? null },
     log: { level: env.LOG_LEVEL, format: (env.LOG_FORMAT as AppConfig['log']['format']) ?? null },
+    batch: { ratePerSecond: env.PUSH_RATE_PER_SECOND, maxAttempts: env.PUSH_MAX_ATTEMPTS },
   };
 }
 
@@ -179,4 +191,12 @@ function parseTrustProxy(value: string): AppConfig['http']['trustProxy'] {
   if (value === 'true' || value === 'false') return value === 'true';
   if (/^\d+$/.test(value)) return Number(value);
   return value.split(',').map((part) => part.trim()).join(',');
+}
+
+function parseClusterNodes(value: string | undefined): AppConfig['redis']['clusterNodes'] {
+  if (!value) return null;
+  return value.split(',').map((part) => {
+    const [host, port] = part.trim().split(':');
+    return { host, port: Number(port) };
+  });
 }

@@ -3,15 +3,24 @@ import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config.js';
 import { Subscription } from '../push/subscription.entity.js';
+import { Batch } from '../templates/batches/batch.entity.js';
+import { BatchRecipient } from '../templates/batches/batch-recipient.entity.js';
 import { MessageLog } from '../templates/message-log.entity.js';
 import { User } from '../users/user.entity.js';
 import { UserTable1764000000000 } from './migrations/1764000000000-user-table.js';
 import { MessageLogTable1764000000001 } from './migrations/1764000000001-message-log-table.js';
 import { UserProfileColumns1764000000200 } from './migrations/1764000000200-user-profile-columns.js';
 import { SubscriptionAndDelivery1764000000300 } from './migrations/1764000000300-subscription-and-delivery.js';
+import { Batches1764000000400 } from './migrations/1764000000400-batches.js';
 
-export const ENTITIES = [User, MessageLog, Subscription];
-export const MIGRATIONS = [UserTable1764000000000, MessageLogTable1764000000001, UserProfileColumns1764000000200, SubscriptionAndDelivery1764000000300];
+export const ENTITIES = [User, MessageLog, Subscription, Batch, BatchRecipient];
+export const MIGRATIONS = [
+  UserTable1764000000000,
+  MessageLogTable1764000000001,
+  UserProfileColumns1764000000200,
+  SubscriptionAndDelivery1764000000300,
+  Batches1764000000400,
+];
 
 /**
  * One description of the database for the app and the migration CLI (ormconfig.ts).

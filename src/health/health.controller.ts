@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/decorators/public.decorator.js';
 import { AccessTokenHealthIndicator } from './access-token.health.js';
+import { BatchQueueHealthIndicator } from './batch-queue.health.js';
 import { StoreHealthIndicator } from './store.health.js';
 
 @ApiTags('health')
@@ -13,6 +14,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly store: StoreHealthIndicator,
     private readonly accessToken: AccessTokenHealthIndicator,
+    private readonly batchQueue: BatchQueueHealthIndicator,
   ) {}
 
   @Public()
@@ -23,6 +25,7 @@ export class HealthController {
       () => this.database.pingCheck('database', { timeout: 1500 }),
       () => this.store.check('redis'),
       () => this.accessToken.check('wechatAccessToken'),
+      () => this.batchQueue.check('batchQueue'),
     ]);
   }
 }

@@ -24,6 +24,11 @@ const USE_CREDIT =
   'UPDATE `subscription` SET remaining = remaining - 1, updated_at = ? WHERE open_id = ? AND template_id = ? AND remaining > 0';
 const CLEAR_CREDITS = 'UPDATE `subscription` SET remaining = 0, updated_at = ? WHERE open_id = ? AND template_id = ? AND remaining <> 0';
 
+/** The statement with `open_id = ? AND template_id = ?` turned into `template_id = ? AND open_id IN (…)`; parameters: at, templateId, openids. */
+function manyOpenids(sql: string, count: number): string {
+  return sql.replace('open_id = ? AND template_id = ?', `template_id = ? AND open_id IN (${Array(count).fill('?').join(', ')})`);
+}
+
 const CREDITS_SQL: Record<SubscriptionChange['credits'], string> = {
   add_one: 'remaining + 1',
   keep: 'remaining',
@@ -61,6 +66,18 @@ export class SubscriptionsRepository {
 
   async useCredit(openid: string, templateId: string, at: Date): Promise<void> {
     await withDatabase(() => this.dataSource.query(USE_CREDIT, [sqlTimestamp(at), openid, templateId]));
+  }
+
+  /** useCredit for many recipients of one template in one statement (a batch's slice). */
+  async useCredits(openids: readonly string[], templateId: string, at: Date): Promise<void> {
+    if (openids.length === 0) return;
+    await withDatabase(() => this.dataSource.query(manyOpenids(USE_CREDIT, openids.length), [sqlTimestamp(at), templateId, ...openids]));
+  }
+
+  /** clearCredits for many recipients of one template in one statement. */
+  async clearCreditsOf(openids: readonly string[], templateId: string, at: Date): Promise<void> {
+    if (openids.length === 0) return;
+    await withDatabase(() => this.dataSource.query(manyOpenids(CLEAR_CREDITS, openids.length), [sqlTimestamp(at), templateId, ...openids]));
   }
 
   async clearCredits(openid: string, templateId: string, at: Date): Promise<void> {

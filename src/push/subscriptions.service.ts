@@ -40,6 +40,18 @@ export class SubscriptionsService {
     }
   }
 
+  /** recordSendOutcome for a batch's slice of one template: two statements, not one per recipient. */
+  async recordSendOutcomes(templateId: string, outcomes: ReadonlyArray<{ openid: string; outcome: SendOutcome }>): Promise<void> {
+    const of = (kind: SendOutcome) => outcomes.filter((o) => o.outcome === kind).map((o) => o.openid);
+    try {
+      const at = new Date();
+      await this.subscriptions.useCredits(of('sent'), templateId, at);
+      await this.subscriptions.clearCreditsOf(of('not_subscribed'), templateId, at);
+    } catch (error) {
+      this.logger.error({ err: error, templateId, count: outcomes.length }, 'Could not update subscription credits');
+    }
+  }
+
   async list(openid: string): Promise<{ items: SubscriptionView[] }> {
     const rows = await this.subscriptions.findByOpenid(openid);
     return {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { KeyValueStore, type ScriptReply, type StoreScript, StoreUnavailableError } from './key-value.store.js';
-import type { RedisConnection } from './redis.connection.js';
+import type { RedisConnection, RedisSingleClient } from './redis.connection.js';
 
 const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 const INCREMENT_WITH_TTL = `local n = redis.call('INCR', KEYS[1])
@@ -75,10 +75,12 @@ export class RedisKeyValueStore extends KeyValueStore {
     });
   }
 
-  private async run<T>(command: (client: RedisConnection['client']) => Promise<T>): Promise<T> {
-    if (!this.redis.client.isReady) throw new StoreUnavailableError('Redis is not connected');
+  // The casts: the single and the cluster client share these commands' signatures, but TypeScript
+  // cannot call a method through a union of two overloaded client types.
+  private async run<T>(command: (client: RedisSingleClient) => Promise<T>): Promise<T> {
+    if (!this.redis.ready) throw new StoreUnavailableError('Redis is not connected');
     try {
-      return await command(this.redis.client);
+      return await command(this.redis.client as RedisSingleClient);
     } catch (error) {
       throw new StoreUnavailableError(`Redis command failed: ${(error as Error).message}`, { cause: error });
     }

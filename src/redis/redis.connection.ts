@@ -1,43 +1,87 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { createClient } from '@redis/client';
+import { createClient, createCluster } from '@redis/client';
 
-export type RedisClient = ReturnType<typeof createClient>;
+export type RedisSingleClient = ReturnType<typeof createClient>;
+export type RedisClusterClient = ReturnType<typeof createCluster>;
+/** The commands the app uses exist on both, with the same signatures (a cluster routes each by its key). */
+export type RedisClient = RedisSingleClient | RedisClusterClient;
+
+export type RedisTarget = { url: string } | { clusterNodes: Array<{ host: string; port: number }> };
+
+const SOCKET = {
+  connectTimeout: 2000,
+  socketTimeout: 5000,
+  reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
+};
 
 /**
- * The one raw Redis connection, shared by the key-value store (sessions, locks, idempotency,
- * login throttle) and the cache (through @keyv/redis). Commands fail at once while disconnected
- * (no offline queue), so an outage turns into a fast 503 instead of requests piling up; it
- * reconnects on its own.
+ * The one raw Redis connection (a single server, or a Redis Cluster with REDIS_CLUSTER_NODES),
+ * shared by the key-value store (sessions, locks, idempotency, login throttle) and the cache
+ * (through @keyv/redis). Commands fail at once while disconnected (no offline queue), so an outage
+ * turns into a fast 503 instead of requests piling up; it reconnects on its own.
  */
 export class RedisConnection {
   private readonly logger = new Logger('Redis');
   private lastErrorLog = 0;
+  private closed = false;
+  /** A cluster client is open before it has learnt the slots; it is usable once connect() resolved. */
+  private clusterConnected = false;
   readonly client: RedisClient;
+  readonly isCluster: boolean;
 
-  constructor(url: string) {
-    this.client = createClient({
-      url,
-      disableOfflineQueue: true,
-      // socketTimeout would drop an idle connection; a PING every 2 s keeps it busy enough.
-      pingInterval: 2000,
-      socket: {
-        connectTimeout: 2000,
-        socketTimeout: 5000,
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
-      },
-    });
+  constructor(target: RedisTarget | string) {
+    const resolved = typeof target === 'string' ? { url: target } : target;
+    if ('clusterNodes' in resolved) {
+      this.isCluster = true;
+      this.client = createCluster({
+        rootNodes: resolved.clusterNodes.map(({ host, port }) => ({ socket: { host, port } })),
+        defaults: { disableOfflineQueue: true, pingInterval: 2000, socket: SOCKET },
+      });
+    } else {
+      this.isCluster = false;
+      this.client = createClient({
+        url: resolved.url,
+        disableOfflineQueue: true,
+        // socketTimeout would drop an idle connection; a PING every 2 s keeps it busy enough.
+        pingInterval: 2000,
+        socket: SOCKET,
+      });
+    }
     this.client.on('error', (error: Error) => this.logThrottled(error));
-    this.client.on('ready', () => this.logger.log('Redis connection ready'));
+    if (!this.isCluster) this.client.on('ready', () => this.logger.log('Redis connection ready'));
+  }
+
+  /** True while commands can be sent (a cluster client has no `isReady`; its node clients reconnect on their own). */
+  get ready(): boolean {
+    return this.isCluster ? this.clusterConnected && this.client.isOpen : (this.client as RedisSingleClient).isReady;
   }
 
   /** Starts connecting; the app boots even when Redis is down (it reports 503 until Redis answers). */
   start(): void {
-    this.client.connect().catch((error: Error) => this.logThrottled(error));
+    if (!this.isCluster) {
+      this.client.connect().catch((error: Error) => this.logThrottled(error));
+      return;
+    }
+    // A cluster client's first connect discovers the topology and gives up if no node answers: retry until one does.
+    void (async () => {
+      while (!this.closed && !this.client.isOpen) {
+        try {
+          await this.client.connect();
+          this.clusterConnected = true;
+          this.logger.log('Redis Cluster connection ready');
+        } catch (error) {
+          this.logThrottled(error as Error);
+          await sleep(500);
+        }
+      }
+    })();
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     try {
-      if (this.client.isReady) await this.client.close();
+      if (this.ready) await this.client.close();
       else if (this.client.isOpen) this.client.destroy();
     } catch {
       // Already closed or never connected: nothing left to release.

@@ -12,7 +12,7 @@ import { REDIS_CONNECTION } from './redis.constants.js';
 import { RedisKeyValueStore } from './redis-key-value.store.js';
 
 /**
- * Redis when REDIS_URL is set, process memory otherwise. Two faces over one connection:
+ * Redis when REDIS_URL (or REDIS_CLUSTER_NODES) is set, process memory otherwise. Two faces over one connection:
  * KeyValueStore (sessions, locks, idempotency: errors surface as 503) and the cache-manager
  * cache (best-effort caching, where cache-manager turning a Redis error into a miss is right).
  */
@@ -36,9 +36,9 @@ import { RedisKeyValueStore } from './redis-key-value.store.js';
       provide: REDIS_CONNECTION,
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => {
-        const url = config.get('redis', { infer: true }).url;
-        if (!url) return null;
-        const connection = new RedisConnection(url);
+        const { url, clusterNodes } = config.get('redis', { infer: true });
+        if (!url && !clusterNodes) return null;
+        const connection = new RedisConnection(clusterNodes ? { clusterNodes } : { url: url as string });
         connection.start();
         return connection;
       },

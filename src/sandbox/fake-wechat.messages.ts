@@ -15,6 +15,8 @@ export interface ReceivedMessage {
   /** int64 as decimal text: it does not fit a JS number. */
   msgid: string;
   accessToken: string;
+  /** When it was accepted (the desk's clock, epoch ms). */
+  at: number;
 }
 
 export interface MessageDeskOptions {
@@ -124,9 +126,9 @@ export class FakeMessageDesk {
     return this.accept({ kind: 'legacy', touser, templateId, page, data, formId, accessToken });
   }
 
-  private accept(message: Omit<ReceivedMessage, 'msgid'>): string {
+  private accept(message: Omit<ReceivedMessage, 'msgid' | 'at'>): string {
     const msgid = newMsgid();
-    const received: ReceivedMessage = { ...message, msgid };
+    const received: ReceivedMessage = { ...message, msgid, at: this.options.now() };
     for (const key of ['page', 'formId', 'miniprogramState', 'lang'] as const) {
       if (received[key] === undefined) delete received[key];
     }

@@ -378,6 +378,7 @@ describe('POST /cgi-bin/message/subscribe/send', () => {
       lang: 'zh_CN',
       msgid: digits,
       accessToken,
+      at: expect.any(Number),
     });
 
     const refused = await subscribe(fake(), accessToken, message);

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export type MessageKind = 'subscribe' | 'legacy';
-export type MessageStatus = 'sent' | 'failed';
+/** `unknown`: a batch send that may have reached WeChat, whose outcome died with its instance. */
+export type MessageStatus = 'sent' | 'failed' | 'unknown';
 /** What WeChat's subscribe_msg_sent_event reported; null until it arrives. */
 export type MessageDelivery = 'delivered' | 'failed';
 
@@ -10,6 +11,7 @@ export type MessageDelivery = 'delivered' | 'failed';
 @Index('idx_message_log_open_id', ['openId', 'id'])
 @Index('idx_message_log_created_at', ['createdAt'])
 @Index('idx_message_log_msgid', ['msgid'])
+@Index('idx_message_log_batch_id', ['batchId', 'id'])
 export class MessageLog {
   @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
   id!: number;
@@ -46,6 +48,10 @@ export class MessageLog {
 
   @Column({ name: 'requested_by', type: 'varchar', length: 96 })
   requestedBy!: string;
+
+  /** The batch this send belongs to; null for single sends. */
+  @Column({ name: 'batch_id', type: 'varchar', length: 36, nullable: true })
+  batchId!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;

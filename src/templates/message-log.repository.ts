@@ -4,18 +4,31 @@ import { Repository } from 'typeorm';
 import { withDatabase } from '../database/database-unavailable.js';
 import { type MessageDelivery, MessageLog } from './message-log.entity.js';
 
-const INSERT_SQL =
-  'INSERT INTO `message_log` (open_id, template_id, page, kind, status, errcode, errmsg, msgid, requested_by, created_at) ' +
-  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT_COLUMNS = 'INSERT INTO `message_log` (open_id, template_id, page, kind, status, errcode, errmsg, msgid, requested_by, batch_id, created_at) VALUES ';
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** A row to insert; `batchId` is set for the sends of a batch. */
+export type MessageLogEntry = Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode' | 'batchId'> & { batchId?: string | null };
+
+/** One multi-row INSERT for many entries: batch sends record a whole slice at once, in their own transaction. */
+export function messageLogInsert(entries: MessageLogEntry[], createdAt: Date): [sql: string, params: unknown[]] {
+  const stamp = toSqlTimestamp(createdAt);
+  const params = entries.flatMap((entry) => [
+    entry.openId, entry.templateId, entry.page, entry.kind, entry.status, entry.errcode, entry.errmsg,
+    entry.msgid, entry.requestedBy, entry.batchId ?? null, stamp,
+  ]);
+  return [INSERT_COLUMNS + entries.map(() => ROW).join(', '), params];
+}
 
 /** 'YYYY-MM-DD HH:MM:SS.SSS' in UTC: what TypeORM binds for a Date on both drivers, so since/until compare alike. */
-function toSqlTimestamp(date: Date): string {
+export function toSqlTimestamp(date: Date): string {
   return date.toISOString().replace('T', ' ').replace('Z', '');
 }
 
 export interface MessageLogFilter {
   openid?: string;
   status?: MessageLog['status'];
+  batchId?: string;
   since?: string;
   until?: string;
   /** Only rows with a smaller id (the previous page's last). */
@@ -27,15 +40,12 @@ export interface MessageLogFilter {
 export class MessageLogRepository {
   constructor(@InjectRepository(MessageLog) private readonly logs: Repository<MessageLog>) {}
 
-  insert(entry: Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode'>, createdAt: Date): Promise<void> {
+  insert(entry: MessageLogEntry, createdAt: Date): Promise<void> {
     return withDatabase(async () => {
       // Fixed SQL on this hot path (every send); created_at is stamped by the app, not by the column
       // default: SQLite's datetime('now') has no milliseconds and compares wrongly against
       // since/until, and MySQL's default follows the session time zone.
-      await this.logs.query(INSERT_SQL, [
-        entry.openId, entry.templateId, entry.page, entry.kind, entry.status, entry.errcode, entry.errmsg,
-        entry.msgid, entry.requestedBy, toSqlTimestamp(createdAt),
-      ]);
+      await this.logs.query(...messageLogInsert([entry], createdAt));
     });
   }
 
@@ -52,6 +62,7 @@ export class MessageLogRepository {
     return withDatabase(() => {
       const builder = this.logs.createQueryBuilder('log').orderBy('log.id', 'DESC').take(limit);
       if (filter.openid) builder.andWhere('log.openId = :openid', { openid: filter.openid });
+      if (filter.batchId) builder.andWhere('log.batchId = :batchId', { batchId: filter.batchId });
       if (filter.status) builder.andWhere('log.status = :status', { status: filter.status });
       if (filter.since) builder.andWhere('log.createdAt >= :since', { since: new Date(filter.since) });
       if (filter.until) builder.andWhere('log.createdAt < :until', { until: new Date(filter.until) });

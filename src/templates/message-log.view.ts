@@ -12,6 +12,8 @@ export interface MessageLogItem {
   errmsg: string | null;
   msgid: string | null;
   requestedBy: string;
+  /** The batch this send belongs to; null for single sends. */
+  batchId: string | null;
   createdAt: string;
   /** From WeChat's subscribe_msg_sent_event; null until it arrives. */
   delivery: MessageLog['delivery'];
@@ -30,6 +32,7 @@ export function toMessageLogItem(row: MessageLog): MessageLogItem {
     errmsg: row.errmsg,
     msgid: row.msgid,
     requestedBy: row.requestedBy,
+    batchId: row.batchId ?? null,
     createdAt: new Date(row.createdAt).toISOString(),
     delivery: row.delivery,
     deliveryErrcode: row.deliveryErrcode,

@@ -13,6 +13,6 @@ import { TemplatesService } from './templates.service.js';
   imports: [TypeOrmModule.forFeature([MessageLog]), UsersModule, WechatModule, SubscriptionsModule],
   controllers: [TemplatesController],
   providers: [TemplatesService, MessageLogRepository, IdempotencyStore],
-  exports: [MessageLogRepository],
+  exports: [MessageLogRepository, IdempotencyStore],
 })
 export class TemplatesModule {}

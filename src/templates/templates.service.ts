@@ -15,7 +15,7 @@ import type { ListMessagesQuery } from './dto/list-messages.query.js';
 import type { SendTemplateDto } from './dto/send-template.dto.js';
 import { IdempotencyStore } from './idempotency.store.js';
 import type { MessageLog } from './message-log.entity.js';
-import { MessageLogRepository } from './message-log.repository.js';
+import { type MessageLogEntry, MessageLogRepository } from './message-log.repository.js';
 import { type MessageLogItem, toMessageLogItem } from './message-log.view.js';
 import { TemplatesErrors } from './templates.errors.js';
 
@@ -149,7 +149,7 @@ export class TemplatesService {
    * Records one attempt. The message has already gone to WeChat, so a failing insert must not turn
    * the request into an error the client would retry (and send twice): it is logged instead.
    */
-  private async record(entry: Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode'>): Promise<void> {
+  private async record(entry: MessageLogEntry): Promise<void> {
     this.metrics.countTemplateMessage(entry.kind, entry.status);
     try {
       await this.logs.insert(entry, new Date());

@@ -103,7 +103,7 @@ describeWithServices({ mysql: true, redis: true }, 'access token shared by two i
 describe('access token on embedded defaults (in-process lock)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ env: { REDIS_URL: undefined } });
+    t = await startTestApp({ env: { REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined } });
   });
   afterAll(() => t.close());
 

@@ -34,7 +34,9 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
     try {
       await withDataSource(db.url, async (ds) => {
         const applied = await ds.runMigrations();
-        expect(applied.map((m) => m.name)).toEqual(['UserTable1764000000000', 'MessageLogTable1764000000001', 'UserProfileColumns1764000000200', 'SubscriptionAndDelivery1764000000300']);
+        expect(applied.map((m) => m.name)).toEqual([
+          'UserTable1764000000000', 'MessageLogTable1764000000001', 'UserProfileColumns1764000000200', 'SubscriptionAndDelivery1764000000300', 'Batches1764000000400',
+        ]);
         const unique = (await indexesOf(ds, 'user')).find((i) => i.Key_name === 'uq_user_open_id');
         expect(unique).toMatchObject({ Non_unique: 0, Column_name: 'open_id' });
         const columns = (await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field);
@@ -54,6 +56,14 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
         const logColumns = (await ds.query('SHOW COLUMNS FROM `message_log`')).map((c: { Field: string }) => c.Field);
         expect(logColumns).toEqual(expect.arrayContaining(['delivery', 'delivery_errcode']));
         expect((await indexesOf(ds, 'message_log')).find((i) => i.Key_name === 'idx_message_log_msgid')).toMatchObject({ Column_name: 'msgid' });
+
+        // Batches: WeChat identifiers compared byte for byte; message_log.batch_id with its index; a working down.
+        const recipientColumns: Array<{ Field: string; Collation: string | null }> = await ds.query('SHOW FULL COLUMNS FROM `batch_recipient`');
+        expect(recipientColumns.find((c) => c.Field === 'open_id')?.Collation).toBe('utf8mb4_bin');
+        expect((await indexesOf(ds, 'message_log')).find((i) => i.Key_name === 'idx_message_log_batch_id')).toMatchObject({ Column_name: 'batch_id' });
+        await ds.undoLastMigration();
+        expect(await ds.query("SHOW TABLES LIKE 'batch%'")).toHaveLength(0);
+        expect((await ds.query('SHOW COLUMNS FROM `message_log`')).map((c: { Field: string }) => c.Field)).not.toContain('batch_id');
 
         await ds.undoLastMigration();
         expect(await ds.query("SHOW TABLES LIKE 'subscription'")).toHaveLength(0);
@@ -108,14 +118,14 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
       const up = await run('npm', ['run', '--silent', 'migration:run'], { env, timeout: 60_000 });
       expect(up.stdout).toMatch(/UserTable1764000000000 has been executed successfully/);
       const down = await run('npm', ['run', '--silent', 'migration:revert'], { env, timeout: 60_000 });
-      expect(down.stdout).toMatch(/SubscriptionAndDelivery1764000000300 has been reverted successfully/);
+      expect(down.stdout).toMatch(/Batches1764000000400 has been reverted successfully/);
       await withDataSource(db.url, async (ds) => {
-        expect(await ds.query("SHOW TABLES LIKE 'subscription'")).toHaveLength(0);
+        expect(await ds.query("SHOW TABLES LIKE 'batch'")).toHaveLength(0);
         expect(await ds.query("SHOW TABLES LIKE 'message_log'")).toHaveLength(1);
       });
       // The runtime image's way, without the CLI: src/database/migrate.ts (dist/database/migrate.js).
       const again = await run('node', ['--import', 'tsx', 'src/database/migrate.ts', 'run'], { env, timeout: 60_000 });
-      expect(again.stdout).toContain('Applied: SubscriptionAndDelivery1764000000300');
+      expect(again.stdout).toContain('Applied: Batches1764000000400');
       const none = await run('node', ['--import', 'tsx', 'src/database/migrate.ts', 'run'], { env, timeout: 60_000 });
       expect(none.stdout).toContain('No pending migrations.');
     } finally {

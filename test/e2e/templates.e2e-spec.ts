@@ -116,6 +116,7 @@ describe('templates: sending and the delivery log', () => {
           lang: 'en_US',
           msgid: expect.stringMatching(DIGITS),
           accessToken: expect.any(String),
+          at: expect.any(Number),
         },
       ]);
       // The fake's msgid is an int64 above 2^53: only a string can carry it intact.
@@ -232,6 +233,7 @@ describe('templates: sending and the delivery log', () => {
           errmsg: expect.any(String),
           msgid: null,
           requestedBy: 'service:crm',
+          batchId: null,
           createdAt: expect.any(String),
           delivery: null,
           deliveryErrcode: null,
@@ -353,7 +355,7 @@ describe('templates: sending and the delivery log', () => {
       const res = await send(me.token, { templateId, formId, page: 'pages/index/index', data }).expect(200);
 
       expect(received(me.openid)).toEqual([
-        { kind: 'legacy', touser: me.openid, templateId, formId, page: 'pages/index/index', data, msgid: expect.stringMatching(DIGITS), accessToken: expect.any(String) },
+        { kind: 'legacy', touser: me.openid, templateId, formId, page: 'pages/index/index', data, msgid: expect.stringMatching(DIGITS), accessToken: expect.any(String), at: expect.any(Number) },
       ]);
       expect(res.body).toEqual({ msgid: received(me.openid)[0].msgid });
       expect(t.fake.calls('template_send')).toBe(legacyCalls + 1);
@@ -533,10 +535,10 @@ describe('templates: sending and the delivery log', () => {
       it('has exactly one row per attempt that reached WeChat, newest first, with who asked and what came back', () => {
         const [m1, m2] = received(me.openid);
         expect(rows).toEqual([
-          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'failed', errcode: -1, errmsg: expect.any(String), msgid: null, requestedBy: `user:${me.userId}`, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
-          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'failed', errcode: 43101, errmsg: expect.any(String), msgid: null, requestedBy: 'service:crm', createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
-          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'sent', errcode: 0, errmsg: 'ok', msgid: m2.msgid, requestedBy: 'service:crm', createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
-          { id: expect.any(String), openid: me.openid, templateId, page: 'pages/a/a', kind: 'subscribe', status: 'sent', errcode: 0, errmsg: 'ok', msgid: m1.msgid, requestedBy: `user:${me.userId}`, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
+          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'failed', errcode: -1, errmsg: expect.any(String), msgid: null, requestedBy: `user:${me.userId}`, batchId: null, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
+          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'failed', errcode: 43101, errmsg: expect.any(String), msgid: null, requestedBy: 'service:crm', batchId: null, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
+          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'sent', errcode: 0, errmsg: 'ok', msgid: m2.msgid, requestedBy: 'service:crm', batchId: null, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
+          { id: expect.any(String), openid: me.openid, templateId, page: 'pages/a/a', kind: 'subscribe', status: 'sent', errcode: 0, errmsg: 'ok', msgid: m1.msgid, requestedBy: `user:${me.userId}`, batchId: null, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
         ]);
         expect(received(me.openid)).toHaveLength(2);
         for (const row of rows) {

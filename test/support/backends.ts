@@ -5,8 +5,10 @@
  */
 export const databaseUrl = process.env.DATABASE_URL || 'sqlite::memory:';
 export const redisUrl = process.env.REDIS_URL || undefined;
+/** REDIS_CLUSTER_NODES=host:port,… runs the suite's apps on a Redis Cluster instead (see .ci/redis-cluster.sh). */
+export const redisClusterNodes = process.env.REDIS_CLUSTER_NODES || undefined;
 export const usesMysql = databaseUrl.startsWith('mysql://') || databaseUrl.startsWith('mariadb://');
-export const usesRedis = redisUrl !== undefined;
+export const usesRedis = redisUrl !== undefined || redisClusterNodes !== undefined;
 export const httpAdapter = process.env.HTTP_ADAPTER || 'express';
 
 const ci = process.env.CI === 'true';

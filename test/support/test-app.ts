@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../src/bootstrap.js';
 import { validateEnvironment } from '../../src/config/env.validation.js';
 import { FakeWechatServer, type FakeWechatOptions } from '../../src/sandbox/fake-wechat.server.js';
-import { databaseUrl, httpAdapter, redisUrl } from './backends.js';
+import { databaseUrl, httpAdapter, redisClusterNodes, redisUrl } from './backends.js';
 
 export interface TestApp {
   app: INestApplication;
@@ -25,6 +25,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const env: Record<string, string | undefined> = {
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
+    REDIS_CLUSTER_NODES: redisClusterNodes,
     HTTP_ADAPTER: httpAdapter,
     WECHAT_APP_ID: fake.appId,
     WECHAT_APP_SECRET: fake.appSecret,
@@ -34,6 +35,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   };
+  // A test that names its own Redis (an unreachable one, a server of its own) means that one.
+  if (options.env?.REDIS_URL !== undefined && options.env.REDIS_URL !== redisUrl && !('REDIS_CLUSTER_NODES' in options.env)) env.REDIS_CLUSTER_NODES = undefined;
   const app = await createApp(validateEnvironment(env));
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };

@@ -1,13 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsUUID, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 export class ListMessagesQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,64}$/)
   openid?: string;
 
-  @ApiPropertyOptional({ enum: ['sent', 'failed'] }) @IsOptional() @IsIn(['sent', 'failed'])
-  status?: 'sent' | 'failed';
+  @ApiPropertyOptional({ enum: ['sent', 'failed', 'unknown'], description: '`unknown`: a batch send whose outcome was lost with its instance' })
+  @IsOptional() @IsIn(['sent', 'failed', 'unknown'])
+  status?: 'sent' | 'failed' | 'unknown';
+
+  @ApiPropertyOptional({ description: 'Only the sends of this batch' }) @IsOptional() @IsUUID()
+  batchId?: string;
 
   @ApiPropertyOptional({ description: 'ISO 8601, inclusive' }) @IsOptional() @IsISO8601({ strict: true })
   since?: string;
