@@ -1,4 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
+import {
+  api,
+  recipients,
+  SERVICE as BATCH_SERVICE,
+  SERVICE_TOKENS as BATCH_SERVICE_TOKENS,
+  settled,
+  uniqueTemplate,
+  waitForBatch,
+} from '../support/batches.js';
 import { parseExposition, type Sample, valueOf } from '../support/prometheus.js';
 import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
 
@@ -174,4 +184,52 @@ describe('GET /metrics', () => {
     expect(delta('wechat_api_requests_total', { endpoint: 'subscribe_send', errcode: '43101' })).toBe(2);
     expect(delta('wechat_api_requests_total', { endpoint: 'subscribe_send', errcode: '40001' })).toBe(1);
   });
+});
+
+describe('GET /metrics while a batch is sent', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ fakeOptions: { openSubscriptions: true }, env: { SERVICE_TOKENS: BATCH_SERVICE_TOKENS } });
+  });
+  afterAll(() => t.close());
+
+  async function scrape(): Promise<Sample[]> {
+    const res = await request(t.url).get('/metrics').set('Authorization', BATCH_SERVICE).expect(200);
+    return parseExposition(res.text);
+  }
+  const queued = (samples: Sample[]) =>
+    valueOf(samples, 'batch_queue_jobs', { state: 'waiting' }) + valueOf(samples, 'batch_queue_jobs', { state: 'active' });
+
+  it("shows the queue's jobs while the batch runs, none once it is done, and counts every recipient's message", async () => {
+    const before = await scrape();
+    expect(queued(before)).toBe(0);
+    t.fake.setLatency(50);
+    try {
+      const created = await api(t.url, 'POST', '/templates/batches', {
+        templateId: uniqueTemplate(),
+        data: { thing1: { value: 'Order shipped' } },
+        recipients: recipients(600),
+      });
+      expect(created.status).toBe(202);
+      // Three chunks of 200 go on the queue with the 202; each takes seconds at this latency.
+      expect(queued(await scrape())).toBeGreaterThan(0);
+      expect(await waitForBatch([t.url], created.body.id as string, settled, 60_000)).toMatchObject({ status: 'done', sent: 600 });
+    } finally {
+      t.fake.setLatency(0);
+    }
+    // The last job leaves the queue just after the batch records its end.
+    let after = await scrape();
+    for (let i = 0; i < 50 && queued(after) > 0; i++) {
+      await sleep(100);
+      after = await scrape();
+    }
+    expect(queued(after)).toBe(0);
+    const sent = (samples: Sample[]) => valueOf(samples, 'template_messages_total', { kind: 'subscribe', status: 'sent' });
+    expect(sent(after) - sent(before)).toBe(600);
+    expect(
+      valueOf(after, 'wechat_api_requests_total', { endpoint: 'subscribe_send', errcode: '0' }) -
+        valueOf(before, 'wechat_api_requests_total', { endpoint: 'subscribe_send', errcode: '0' }),
+    ).toBe(600);
+  }, 90_000);
 });
