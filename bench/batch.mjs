@@ -27,7 +27,9 @@ if (!/^(mysql|mariadb):\/\//.test(DATABASE_URL ?? '') || !(REDIS_URL || REDIS_CL
 }
 
 const { FakeWechatServer } = await import(new URL('../dist/sandbox/fake-wechat.server.js', import.meta.url).href);
-const nodeArgs = (/^node\s+(.*?)\s*dist\/main\.js/.exec(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'])?.[1] ?? '')
+const nodeArgs = (
+  /^node\s+(.*?)\s*dist\/main\.js/.exec(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'])?.[1] ?? ''
+)
   .split(/\s+/)
   .filter(Boolean);
 
@@ -65,7 +67,13 @@ async function startInstance(fake) {
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if ((await fetch(`${base}/health`).then((r) => r.status, () => 0)) === 200) break;
+    if (
+      (await fetch(`${base}/health`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      break;
     if (Date.now() > deadline) throw new Error('instance did not come up');
     await sleep(100);
   }
@@ -86,7 +94,8 @@ async function waitDone(base, id, timeoutMs) {
   for (;;) {
     const { status, body } = await api(base, 'GET', `/templates/batches/${id}`);
     if (status !== 200) throw new Error(`GET batch: ${status} ${JSON.stringify(body)}`);
-    if (body.sent + body.failed + body.unknown + body.pending !== body.total) throw new Error(`counters do not add up: ${JSON.stringify(body)}`);
+    if (body.sent + body.failed + body.unknown + body.pending !== body.total)
+      throw new Error(`counters do not add up: ${JSON.stringify(body)}`);
     if (body.status === 'done') return body;
     if (Date.now() > deadline) throw new Error(`not done in time: ${JSON.stringify(body)}`);
     await sleep(100);
@@ -164,7 +173,7 @@ async function killRun(fake) {
     const done = await waitDone(b.base, created.body.id, 300_000);
     const counts = received(fake, body.templateId);
     const log = [];
-    for (let cursor = null; ; ) {
+    for (let cursor = null; ;) {
       const page = await api(b.base, 'GET', `/templates/messages?batchId=${created.body.id}&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
       log.push(...page.body.items);
       cursor = page.body.nextCursor;
@@ -196,7 +205,9 @@ const loadBefore = loadavg()[0];
 const startedAt = new Date();
 console.log(`batch bench: ${TOTAL} recipients, two instances, rate limit off; fake WeChat at ${fake.baseUrl}`);
 const t = await throughputRun(fake);
-console.log(`throughput: ${t.sendsPerSecond.toFixed(0)} sends/s (${t.seconds.toFixed(2)} s from creation to done), ${t.twice} received twice, app CPU ${t.appCpuMsPerSend.toFixed(2)} ms/send, fake ${t.fakeCpuMsPerSend.toFixed(2)} ms/send`);
+console.log(
+  `throughput: ${t.sendsPerSecond.toFixed(0)} sends/s (${t.seconds.toFixed(2)} s from creation to done), ${t.twice} received twice, app CPU ${t.appCpuMsPerSend.toFixed(2)} ms/send, fake ${t.fakeCpuMsPerSend.toFixed(2)} ms/send`,
+);
 const k = await killRun(fake);
 console.log(`kill -9: ${JSON.stringify(k)}`);
 const loadAfter = loadavg()[0];
@@ -215,7 +226,7 @@ const section = `<!-- bench:batch -->
 |---|---|
 | accept (POST /templates/batches, ${TOTAL} recipients) | ${t.accepted} ms |
 | throughput, creation → done | **${t.sendsPerSecond.toFixed(0)} sends/s** ${ok(t.sendsPerSecond >= 1000)} (target ≥ 1,000/s): ${t.done.sent} sent in ${t.seconds.toFixed(2)} s; first to last send at the fake ${t.sendingOnly.toFixed(0)}/s |
-| CPU per send | the two instances ${t.appCpuMsPerSend.toFixed(2)} ms (user + system), the fake WeChat and this bench ${t.fakeCpuMsPerSend.toFixed(2)} ms; MySQL and Redis not counted (shared with other sessions). At that cost the instances alone need ${(t.appCpuMsPerSend).toFixed(2)} s of CPU per 1,000 sends: 1,000 sends/s takes ${(t.appCpuMsPerSend * 100).toFixed(0)}% of one core |
+| CPU per send | the two instances ${t.appCpuMsPerSend.toFixed(2)} ms (user + system), the fake WeChat and this bench ${t.fakeCpuMsPerSend.toFixed(2)} ms; MySQL and Redis not counted (shared with other sessions). At that cost the instances alone need ${t.appCpuMsPerSend.toFixed(2)} s of CPU per 1,000 sends: 1,000 sends/s takes ${(t.appCpuMsPerSend * 100).toFixed(0)}% of one core |
 | throughput: received twice | ${t.twice} ${ok(t.twice === 0)} (distinct received ${t.receivedDistinct}) |
 | kill -9 of one instance at ${k.atKill} received | done ${k.recoverySeconds.toFixed(1)} s after the kill (the other instance takes the dead one's chunks once their lock expires: ≤ 10 s + 5 s) |
 | kill -9: counters | sent ${k.done.sent} + failed ${k.done.failed} + unknown ${k.done.unknown} = ${k.done.sent + k.done.failed + k.done.unknown} of ${k.done.total} ${ok(k.done.sent + k.done.failed + k.done.unknown === k.done.total && k.done.pending === 0)} |

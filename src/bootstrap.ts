@@ -63,7 +63,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
     // The batch route's own JSON parser runs first; the general one then finds the body read and skips it.
     // express comes with @nestjs/platform-express (no typings here: only json() is used).
-    const { default: expressModule } = (await import('express' as string)) as unknown as { default: { json(options: { limit: number }): ExpressHandler } };
+    const expressPackage = 'express';
+    const { default: expressModule } = (await import(expressPackage)) as unknown as { default: { json(options: { limit: number }): ExpressHandler } };
     const batchJson = expressModule.json({ limit: BATCH_BODY_LIMIT_BYTES });
     express.use((request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => {
       if (request.method === 'POST' && request.url?.split('?')[0] === BATCH_ROUTE) batchJson(request, response, next);

@@ -1,5 +1,4 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { databaseUrl, describeWithServices, httpAdapter, redisClusterNodes, redisUrl } from '../support/backends.js';
@@ -77,7 +76,11 @@ describeWithServices({ mysql: true, redis: true }, 'batches when an instance die
     const created = await api(a.base, 'POST', '/templates/batches', { templateId, data: DATA, recipients: recipients(total) });
     expect(created.status).toBe(202);
 
-    await waitFor(async () => receivedCounts(fake.messages, templateId).size >= 600 && (await activeHere(a)) > 0, 'instance A mid-batch', 30_000);
+    await waitFor(
+      async () => receivedCounts(fake.messages, templateId).size >= 600 && (await activeHere(a)) > 0,
+      'instance A mid-batch',
+      30_000,
+    );
     a.child.kill('SIGKILL');
     expect(await a.exited).toBeNull();
     const atKill = receivedCounts(fake.messages, templateId).size;
@@ -117,7 +120,11 @@ describeWithServices({ mysql: true, redis: true }, 'batches when an instance die
     const templateId = uniqueTemplate();
     const created = await api(b.base, 'POST', '/templates/batches', { templateId, data: DATA, recipients: recipients(total) });
     expect(created.status).toBe(202);
-    await waitFor(async () => receivedCounts(fake.messages, templateId).size >= 600 && (await activeHere(a)) > 0, 'instance A mid-batch', 30_000);
+    await waitFor(
+      async () => receivedCounts(fake.messages, templateId).size >= 600 && (await activeHere(a)) > 0,
+      'instance A mid-batch',
+      30_000,
+    );
 
     const signalledAt = Date.now();
     a.child.kill('SIGTERM');

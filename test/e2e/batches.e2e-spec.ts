@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { describeWithServices } from '../support/backends.js';
-import { api, type BatchView, batchLog, receivedCounts, recipients, SERVICE_TOKENS, settled, uniqueTemplate, waitForBatch } from '../support/batches.js';
+import { api, batchLog, receivedCounts, recipients, SERVICE_TOKENS, settled, uniqueTemplate, waitForBatch } from '../support/batches.js';
 import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
 
 const DATA = { thing1: { value: 'Order shipped' }, amount2: { value: '¥12.50' } };
@@ -101,7 +101,10 @@ describeWithServices({ mysql: true, redis: true }, 'batches on two instances sha
       [{ templateId, data: DATA, recipients: [] }, /at least one recipient/],
       [{ templateId, data: DATA, recipients: recipients(10_001) }, /at most 10000/],
       [{ templateId, data: DATA, recipients: [one, two, { openid: one.openid }] }, /recipients\[2\]\.openid .* twice/],
-      [{ templateId, data: DATA, recipients: [one, { openid: two.openid, data: { thing1: { value: 'x'.repeat(21) } } }] }, /recipients\[1\]\.data\.thing1\.value/],
+      [
+        { templateId, data: DATA, recipients: [one, { openid: two.openid, data: { thing1: { value: 'x'.repeat(21) } } }] },
+        /recipients\[1\]\.data\.thing1\.value/,
+      ],
       [{ templateId, data: DATA, recipients: [{ openid: 'bad openid' }] }, /recipients\[0\]\.openid/],
       [{ templateId, data: DATA, recipients: [{ openid: one.openid, extra: 1 }] }, /unknown field "extra"/],
       [{ templateId, data: { thing1: { value: 'x'.repeat(21) } }, recipients: [one] }, /data\.thing1\.value/],
@@ -115,7 +118,11 @@ describeWithServices({ mysql: true, redis: true }, 'batches on two instances sha
     }
     expect(fake.messages.some((m) => m.templateId === templateId)).toBe(false);
 
-    const login = await fetch(`${a.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: fake.issueLoginCode(uniqueOpenid()) }) });
+    const login = await fetch(`${a.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: fake.issueLoginCode(uniqueOpenid()) }),
+    });
     const { token } = (await login.json()) as { token: string };
     const asUser = { authorization: `Bearer ${token}` };
     expect((await api(a.url, 'POST', '/templates/batches', { templateId, data: DATA, recipients: [one] }, asUser)).status).toBe(403);
@@ -129,7 +136,10 @@ describeWithServices({ mysql: true, redis: true }, 'batches on two instances sha
 
   it('takes 10,000 recipients with data in up to 2 MB; over 2 MB is 413, and other routes keep their own limit', async () => {
     const templateId = uniqueTemplate();
-    const list = recipients(10_000).map((r, i) => ({ ...r, data: { thing1: { value: `Parcel ${i} shipped` }, thing3: { value: 'Shanghai depot' } } }));
+    const list = recipients(10_000).map((r, i) => ({
+      ...r,
+      data: { thing1: { value: `Parcel ${i} shipped` }, thing3: { value: 'Shanghai depot' } },
+    }));
     const body = JSON.stringify({ templateId, data: DATA, recipients: list });
     expect(body.length).toBeGreaterThan(1024 * 1024);
     expect(body.length).toBeLessThan(2 * 1024 * 1024);
@@ -139,12 +149,24 @@ describeWithServices({ mysql: true, redis: true }, 'batches on two instances sha
     const canceled = await api(b.url, 'POST', `/templates/batches/${created.body.id}/cancel`);
     expect(canceled.status).toBe(200);
 
-    const tooBig = JSON.stringify({ templateId, data: DATA, recipients: list.map((r) => ({ ...r, data: { ...r.data, thing4: { value: 'z'.repeat(20) }, thing5: { value: 'w'.repeat(20) }, thing6: { value: 'v'.repeat(20) } } })) });
+    const tooBig = JSON.stringify({
+      templateId,
+      data: DATA,
+      recipients: list.map((r) => ({
+        ...r,
+        data: { ...r.data, thing4: { value: 'z'.repeat(20) }, thing5: { value: 'w'.repeat(20) }, thing6: { value: 'v'.repeat(20) } },
+      })),
+    });
     expect(tooBig.length).toBeGreaterThan(2 * 1024 * 1024);
     const refused = await api(a.url, 'POST', '/templates/batches', tooBig);
     expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
 
-    const bigSend = await api(a.url, 'POST', '/templates/send', { openid: uniqueOpenid(), templateId, data: { thing1: { value: 'x' } }, page: 'p'.repeat(100 * 1024) });
+    const bigSend = await api(a.url, 'POST', '/templates/send', {
+      openid: uniqueOpenid(),
+      templateId,
+      data: { thing1: { value: 'x' } },
+      page: 'p'.repeat(100 * 1024),
+    });
     expect(bigSend.status).toBe(413);
   }, 90_000);
 
@@ -218,7 +240,12 @@ describeWithServices({ mysql: true, redis: true }, 'batches on two instances sha
     expect(Date.now() - started).toBeLessThan(2000); // no backoff was waited
     expect(fake.calls('subscribe_send')).toBe(5);
     const log = await batchLog(b.url, refused.body.id);
-    expect(log.filter((item) => item.status === 'failed').map((item) => item.errcode).sort()).toEqual([40003, 43101]);
+    expect(
+      log
+        .filter((item) => item.status === 'failed')
+        .map((item) => item.errcode)
+        .sort(),
+    ).toEqual([40003, 43101]);
 
     // WeChat unreachable for 4 s: every recipient still ends sent, once.
     const outageTemplate = uniqueTemplate();
@@ -262,14 +289,19 @@ describeWithServices({ mysql: true, redis: true }, 'PUSH_RATE_PER_SECOND across 
     const total = 1200;
     const templateId = uniqueTemplate();
     // Warm the access token so that the first send does not wait for a token fetch.
-    expect((await api(a.url, 'POST', '/templates/send', { openid: uniqueOpenid(), templateId: uniqueTemplate(), data: DATA })).status).toBe(200);
+    expect((await api(a.url, 'POST', '/templates/send', { openid: uniqueOpenid(), templateId: uniqueTemplate(), data: DATA })).status).toBe(
+      200,
+    );
     const created = await api(a.url, 'POST', '/templates/batches', { templateId, data: DATA, recipients: recipients(total) });
     const health = await waitForActive([a.url, b.url]);
     expect(health.every((active) => active > 0)).toBe(true);
     const done = await waitForBatch([a.url, b.url], created.body.id, settled, 60_000);
     expect(done.sent).toBe(total);
 
-    const times = fake.messages.filter((m) => m.templateId === templateId).map((m) => m.at).sort((x, y) => x - y);
+    const times = fake.messages
+      .filter((m) => m.templateId === templateId)
+      .map((m) => m.at)
+      .sort((x, y) => x - y);
     expect(times).toHaveLength(total);
     // Slots are 10 ms apart: 1,200 sends span at least 11.99 s (less the jitter of one arrival);
     // a limiter per instance would let both instances together finish in half that.

@@ -32,7 +32,9 @@ export class Batches1764000000400 implements MigrationInterface {
         'PRIMARY KEY (`batch_id`, `seq`)' +
         ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
     );
-    await queryRunner.query('ALTER TABLE `message_log` ADD `batch_id` varchar(36) COLLATE utf8mb4_bin NULL, ADD KEY `idx_message_log_batch_id` (`batch_id`, `id`)');
+    await queryRunner.query(
+      'ALTER TABLE `message_log` ADD `batch_id` varchar(36) COLLATE utf8mb4_bin NULL, ADD KEY `idx_message_log_batch_id` (`batch_id`, `id`)',
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

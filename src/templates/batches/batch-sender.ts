@@ -103,7 +103,12 @@ export class BatchSender {
     if (!batch) return;
     await this.settleLost(batch, chunk);
     const pending = await this.batches.recipients(batch.id, chunk.from, chunk.to, 'pending');
-    const claimed = new Set(await this.batches.claim(batch.id, pending.map((r) => r.seq)));
+    const claimed = new Set(
+      await this.batches.claim(
+        batch.id,
+        pending.map((r) => r.seq),
+      ),
+    );
     await this.batches.record(
       batch.id,
       pending.filter((r) => claimed.has(r.seq)).map((r) => this.final(batch, r, 'failed', r.attempts, { errcode: null, errmsg: reason })),
@@ -112,7 +117,12 @@ export class BatchSender {
   }
 
   private async sendSlice(batch: BatchDefinition, slice: PendingRecipient[], lastAttempt: boolean): Promise<'sent' | 'retry' | 'canceled'> {
-    const claimed = new Set(await this.batches.claim(batch.id, slice.map((r) => r.seq)));
+    const claimed = new Set(
+      await this.batches.claim(
+        batch.id,
+        slice.map((r) => r.seq),
+      ),
+    );
     if (claimed.size === 0) return 'canceled';
     const sending = slice.filter((r) => claimed.has(r.seq));
     // Slots after the claim, so that the claim's own time never pushes a send past its slot.
@@ -120,7 +130,10 @@ export class BatchSender {
     try {
       reservation = await this.limiter.reserve(sending.length);
     } catch (error) {
-      await this.batches.release(batch.id, sending.map((r) => r.seq));
+      await this.batches.release(
+        batch.id,
+        sending.map((r) => r.seq),
+      );
       throw error;
     }
     const { startAt, intervalMs } = reservation;
@@ -197,7 +210,9 @@ export class BatchSender {
     this.logger.warn(`Batch ${batch.id}: ${lost.length} recipient(s) were in flight on a stopped worker; marked unknown, not resent`);
     await this.batches.record(
       batch.id,
-      lost.map((r) => this.final(batch, r, 'unknown', r.attempts, { errcode: null, errmsg: 'outcome unknown: the instance sending it stopped' })),
+      lost.map((r) =>
+        this.final(batch, r, 'unknown', r.attempts, { errcode: null, errmsg: 'outcome unknown: the instance sending it stopped' }),
+      ),
     );
   }
 

@@ -52,7 +52,9 @@ export class BatchProcessor extends WorkerHost implements BeforeApplicationShutd
   async onFailed(job: Job<BatchChunk> | undefined, error: Error): Promise<void> {
     if (!job || (job.attemptsMade < (job.opts.attempts ?? 1) && !/stalled/i.test(error.message))) return;
     if (!(error instanceof RecipientsToRetry)) this.logger.warn({ err: error, batchId: job.data.batchId }, 'Batch chunk given up');
-    await this.sender.abandon(job.data, `gave up: ${error.message}`.slice(0, 512)).catch((e: unknown) => this.logger.error({ err: e }, 'Could not settle an abandoned chunk'));
+    await this.sender
+      .abandon(job.data, `gave up: ${error.message}`.slice(0, 512))
+      .catch((e: unknown) => this.logger.error({ err: e }, 'Could not settle an abandoned chunk'));
   }
 
   @OnWorkerEvent('error')

@@ -24,23 +24,42 @@ export class BatchesController {
 
   @Post()
   @HttpCode(202)
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key + same body within 24 h returns the first answer without a second batch' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key + same body within 24 h returns the first answer without a second batch',
+  })
   @ApiAcceptedResponse({ type: BatchAcceptedDto })
   @ApiErrorResponses(
-    HttpErrors.VALIDATION_FAILED, TemplatesErrors.INVALID_IDEMPOTENCY_KEY,
-    AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.SERVICE_TOKEN_REQUIRED,
-    TemplatesErrors.IDEMPOTENCY_KEY_IN_FLIGHT, TemplatesErrors.IDEMPOTENCY_KEY_REUSED,
-    StoreErrors.STORE_UNAVAILABLE, DatabaseErrors.DATABASE_UNAVAILABLE,
+    HttpErrors.VALIDATION_FAILED,
+    TemplatesErrors.INVALID_IDEMPOTENCY_KEY,
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.SERVICE_TOKEN_REQUIRED,
+    TemplatesErrors.IDEMPOTENCY_KEY_IN_FLIGHT,
+    TemplatesErrors.IDEMPOTENCY_KEY_REUSED,
+    StoreErrors.STORE_UNAVAILABLE,
+    DatabaseErrors.DATABASE_UNAVAILABLE,
   )
   @ServiceOnly(SERVICES_ONLY)
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateBatchDto, @Headers('idempotency-key') idempotencyKey?: string): Promise<BatchAcceptedDto> {
-    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) throw TemplatesErrors.INVALID_IDEMPOTENCY_KEY();
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: CreateBatchDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<BatchAcceptedDto> {
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255))
+      throw TemplatesErrors.INVALID_IDEMPOTENCY_KEY();
     return this.batches.create(principal, dto, idempotencyKey);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: BatchDto })
-  @ApiErrorResponses(AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.SERVICE_TOKEN_REQUIRED, BatchesErrors.BATCH_NOT_FOUND)
+  @ApiErrorResponses(
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.SERVICE_TOKEN_REQUIRED,
+    BatchesErrors.BATCH_NOT_FOUND,
+  )
   @ServiceOnly(SERVICES_ONLY)
   get(@Param('id', uuid) id: string): Promise<BatchDto> {
     return this.batches.get(id);
@@ -49,7 +68,12 @@ export class BatchesController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOkResponse({ type: BatchDto, description: 'The batch; recipients not yet sent never are' })
-  @ApiErrorResponses(AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.SERVICE_TOKEN_REQUIRED, BatchesErrors.BATCH_NOT_FOUND)
+  @ApiErrorResponses(
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.SERVICE_TOKEN_REQUIRED,
+    BatchesErrors.BATCH_NOT_FOUND,
+  )
   @ServiceOnly(SERVICES_ONLY)
   cancel(@Param('id', uuid) id: string): Promise<BatchDto> {
     return this.batches.cancel(id);

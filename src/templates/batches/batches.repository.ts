@@ -58,7 +58,18 @@ export class BatchesRepository {
       this.db.transaction(async (manager) => {
         await manager.query(
           'INSERT INTO `batch` (id, template_id, page, data, miniprogram_state, lang, requested_by, total, status, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
-          [batch.id, batch.templateId, batch.page, JSON.stringify(batch.data), batch.miniprogramState, batch.lang, batch.requestedBy, batch.total, batch.status, toSqlTimestamp(batch.createdAt)],
+          [
+            batch.id,
+            batch.templateId,
+            batch.page,
+            JSON.stringify(batch.data),
+            batch.miniprogramState,
+            batch.lang,
+            batch.requestedBy,
+            batch.total,
+            batch.status,
+            toSqlTimestamp(batch.createdAt),
+          ],
         );
         for (let from = 0; from < recipients.length; from += INSERT_ROWS) {
           const rows = recipients.slice(from, from + INSERT_ROWS);
@@ -83,12 +94,12 @@ export class BatchesRepository {
 
   async find(id: string): Promise<BatchRow | null> {
     const rows = await withDatabase(() =>
-      this.db.query(
+      this.db.query<Array<Record<string, unknown>>>(
         'SELECT id, template_id, page, data, miniprogram_state, lang, requested_by, total, status, created_at, finished_at FROM `batch` WHERE id = ?',
         [id],
       ),
     );
-    const row = (rows as Array<Record<string, unknown>>)[0];
+    const row = rows[0];
     if (!row) return null;
     return {
       id: String(row.id),
@@ -106,9 +117,12 @@ export class BatchesRepository {
   }
 
   async counts(id: string): Promise<StateCounts> {
-    const rows = (await withDatabase(() =>
-      this.db.query('SELECT state, COUNT(*) AS n FROM `batch_recipient` WHERE batch_id = ? GROUP BY state', [id]),
-    )) as Array<{ state: RecipientState; n: number | string }>;
+    const rows = await withDatabase(() =>
+      this.db.query<Array<{ state: RecipientState; n: number | string }>>(
+        'SELECT state, COUNT(*) AS n FROM `batch_recipient` WHERE batch_id = ? GROUP BY state',
+        [id],
+      ),
+    );
     const counts: StateCounts = { pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0 };
     for (const row of rows) counts[row.state] = Number(row.n);
     return counts;
@@ -121,7 +135,10 @@ export class BatchesRepository {
   /** A batch already done or canceled stays as it is. */
   async cancel(id: string, at: Date): Promise<void> {
     await withDatabase(() =>
-      this.db.query("UPDATE `batch` SET status = 'canceled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')", [toSqlTimestamp(at), id]),
+      this.db.query("UPDATE `batch` SET status = 'canceled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')", [
+        toSqlTimestamp(at),
+        id,
+      ]),
     );
   }
 
@@ -137,9 +154,12 @@ export class BatchesRepository {
   }
 
   async recipients(id: string, from: number, to: number, state: RecipientState): Promise<PendingRecipient[]> {
-    const rows = (await withDatabase(() =>
-      this.db.query('SELECT seq, open_id, data, attempts FROM `batch_recipient` WHERE batch_id = ? AND seq >= ? AND seq < ? AND state = ? ORDER BY seq', [id, from, to, state]),
-    )) as Array<{ seq: number | string; open_id: string; data: string | null; attempts: number | string }>;
+    const rows = await withDatabase(() =>
+      this.db.query<Array<{ seq: number | string; open_id: string; data: string | null; attempts: number | string }>>(
+        'SELECT seq, open_id, data, attempts FROM `batch_recipient` WHERE batch_id = ? AND seq >= ? AND seq < ? AND state = ? ORDER BY seq',
+        [id, from, to, state],
+      ),
+    );
     return rows.map((row) => ({
       seq: Number(row.seq),
       openId: row.open_id,
@@ -164,9 +184,12 @@ export class BatchesRepository {
     );
     if (claimed === seqs.length) return seqs;
     if (claimed === 0) return [];
-    const rows = (await withDatabase(() =>
-      this.db.query(`SELECT seq FROM \`batch_recipient\` WHERE batch_id = ? AND seq IN (${seqs.map(() => '?').join(', ')}) AND state = 'sending'`, [id, ...seqs]),
-    )) as Array<{ seq: number | string }>;
+    const rows = await withDatabase(() =>
+      this.db.query<Array<{ seq: number | string }>>(
+        `SELECT seq FROM \`batch_recipient\` WHERE batch_id = ? AND seq IN (${seqs.map(() => '?').join(', ')}) AND state = 'sending'`,
+        [id, ...seqs],
+      ),
+    );
     return rows.map((row) => Number(row.seq));
   }
 
@@ -174,7 +197,10 @@ export class BatchesRepository {
   async release(id: string, seqs: number[]): Promise<void> {
     if (seqs.length === 0) return;
     await withDatabase(() =>
-      this.db.query(`UPDATE \`batch_recipient\` SET state = 'pending' WHERE batch_id = ? AND seq IN (${seqs.map(() => '?').join(', ')}) AND state = 'sending'`, [id, ...seqs]),
+      this.db.query(
+        `UPDATE \`batch_recipient\` SET state = 'pending' WHERE batch_id = ? AND seq IN (${seqs.map(() => '?').join(', ')}) AND state = 'sending'`,
+        [id, ...seqs],
+      ),
     );
   }
 
@@ -197,7 +223,9 @@ export class BatchesRepository {
   }
 
   async activeBatches(): Promise<number> {
-    const rows = (await withDatabase(() => this.db.query("SELECT COUNT(*) AS n FROM `batch` WHERE status IN ('queued', 'running')"))) as Array<{ n: number | string }>;
+    const rows = await withDatabase(() =>
+      this.db.query<Array<{ n: number | string }>>("SELECT COUNT(*) AS n FROM `batch` WHERE status IN ('queued', 'running')"),
+    );
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -217,5 +245,5 @@ export class BatchesRepository {
 function fromSqlTimestamp(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value;
-  return new Date(`${String(value).replace(' ', 'T')}Z`);
+  return new Date(`${(value as string).replace(' ', 'T')}Z`);
 }

@@ -72,12 +72,15 @@ export class BatchesService {
       dto.recipients.map((r) => ({ openId: r.openid, data: r.data && Object.keys(r.data).length > 0 ? JSON.stringify(r.data) : null })),
     );
     const chunks: BatchChunk[] = [];
-    for (let from = 0; from < batch.total; from += CHUNK_SIZE) chunks.push({ batchId: batch.id, from, to: Math.min(from + CHUNK_SIZE, batch.total) });
+    for (let from = 0; from < batch.total; from += CHUNK_SIZE)
+      chunks.push({ batchId: batch.id, from, to: Math.min(from + CHUNK_SIZE, batch.total) });
     try {
       await this.queue.enqueue(chunks);
     } catch (error) {
       // A chunk that still reaches the queue later finds no batch and sends nothing.
-      await this.batches.remove(batch.id).catch((e: unknown) => this.logger.error({ err: e, batchId: batch.id }, 'Could not remove a batch that failed to queue'));
+      await this.batches
+        .remove(batch.id)
+        .catch((e: unknown) => this.logger.error({ err: e, batchId: batch.id }, 'Could not remove a batch that failed to queue'));
       throw error instanceof DomainError ? error : StoreErrors.STORE_UNAVAILABLE({ cause: error });
     }
     return { id: batch.id, status: 'queued', total: batch.total };

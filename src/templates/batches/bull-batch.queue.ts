@@ -32,7 +32,11 @@ export class BullBatchQueue extends BatchQueue {
   }
 
   async depth(): Promise<QueueDepth> {
-    const counts = await withStoreDeadline(this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'), 1000, 'Redis (batch queue)');
+    const counts = await withStoreDeadline(
+      this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+      1000,
+      'Redis (batch queue)',
+    );
     return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, delayed: counts.delayed ?? 0 };
   }
 }

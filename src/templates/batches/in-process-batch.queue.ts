@@ -67,7 +67,9 @@ export class InProcessBatchQueue extends BatchQueue implements BeforeApplication
     } catch (error) {
       this.logger.warn({ err: error, batchId: job.chunk.batchId }, 'Batch chunk failed; retrying after a backoff');
       if (lastAttempt) {
-        await this.sender.abandon(job.chunk, 'gave up: the chunk failed on every attempt').catch((e: unknown) => this.logger.error({ err: e }, 'Could not settle an abandoned chunk'));
+        await this.sender
+          .abandon(job.chunk, 'gave up: the chunk failed on every attempt')
+          .catch((e: unknown) => this.logger.error({ err: e }, 'Could not settle an abandoned chunk'));
         return;
       }
     }

@@ -5,7 +5,12 @@ const DATA = { thing1: { value: 'Shared' } };
 describe('describeRecipientsProblem', () => {
   it('accepts 1 to 10,000 distinct recipients, with or without their own data', () => {
     expect(describeRecipientsProblem([{ openid: 'o1' }, { openid: 'o2', data: { thing1: { value: 'Own' } } }], DATA)).toBeNull();
-    expect(describeRecipientsProblem(Array.from({ length: 10_000 }, (_, i) => ({ openid: `o${i}` })), DATA)).toBeNull();
+    expect(
+      describeRecipientsProblem(
+        Array.from({ length: 10_000 }, (_, i) => ({ openid: `o${i}` })),
+        DATA,
+      ),
+    ).toBeNull();
   });
 
   it.each([

@@ -12,23 +12,39 @@ export interface BatchRecipientInput {
 }
 
 export class CreateBatchDto {
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(128)
+  @ApiProperty()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
   templateId!: string;
 
-  @ApiPropertyOptional({ example: 'pages/index/index?foo=bar' }) @IsOptional() @IsString() @MaxLength(512)
+  @ApiPropertyOptional({ example: 'pages/index/index?foo=bar' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
   page?: string;
 
-  @ApiProperty({ example: { thing1: { value: 'Order shipped' } }, description: 'Shared keyword values; a recipient\'s own `data` keys override them' })
+  @ApiProperty({
+    example: { thing1: { value: 'Order shipped' } },
+    description: "Shared keyword values; a recipient's own `data` keys override them",
+  })
   @IsKeywordData()
   data!: Record<string, { value: string }>;
 
-  @ApiPropertyOptional({ enum: MINIPROGRAM_STATES }) @IsOptional() @IsIn(MINIPROGRAM_STATES)
+  @ApiPropertyOptional({ enum: MINIPROGRAM_STATES })
+  @IsOptional()
+  @IsIn(MINIPROGRAM_STATES)
   miniprogramState?: (typeof MINIPROGRAM_STATES)[number];
 
-  @ApiPropertyOptional({ enum: LANGS }) @IsOptional() @IsIn(LANGS)
+  @ApiPropertyOptional({ enum: LANGS })
+  @IsOptional()
+  @IsIn(LANGS)
   lang?: (typeof LANGS)[number];
 
-  @ApiProperty({ description: `1 to ${MAX_RECIPIENTS} recipients, no openid twice`, example: [{ openid: 'o1' }, { openid: 'o2', data: { thing1: { value: 'Yours' } } }] })
+  @ApiProperty({
+    description: `1 to ${MAX_RECIPIENTS} recipients, no openid twice`,
+    example: [{ openid: 'o1' }, { openid: 'o2', data: { thing1: { value: 'Yours' } } }],
+  })
   @AreBatchRecipients()
   recipients!: BatchRecipientInput[];
 }
@@ -63,7 +79,8 @@ export function describeRecipientsProblem(recipients: unknown, sharedData: unkno
   const sharedOk = typeof sharedData === 'object' && sharedData !== null && !Array.isArray(sharedData);
   for (let i = 0; i < recipients.length; i += 1) {
     const recipient: unknown = recipients[i];
-    if (typeof recipient !== 'object' || recipient === null || Array.isArray(recipient)) return `recipients[${i}] must be {"openid", "data"?}`;
+    if (typeof recipient !== 'object' || recipient === null || Array.isArray(recipient))
+      return `recipients[${i}] must be {"openid", "data"?}`;
     const extra = Object.keys(recipient).find((key) => key !== 'openid' && key !== 'data');
     if (extra !== undefined) return `recipients[${i}] has unknown field "${extra}"`;
     const { openid, data } = recipient as { openid?: unknown; data?: unknown };
@@ -71,9 +88,10 @@ export function describeRecipientsProblem(recipients: unknown, sharedData: unkno
     if (seen.has(openid)) return `recipients[${i}].openid ${openid} appears twice`;
     seen.add(openid);
     if (data !== undefined) {
-      if (typeof data !== 'object' || data === null || Array.isArray(data)) return `recipients[${i}].data must be an object of {"<key>": {"value": string}}`;
+      if (typeof data !== 'object' || data === null || Array.isArray(data))
+        return `recipients[${i}].data must be an object of {"<key>": {"value": string}}`;
       if (!sharedOk) continue; // the shared data's own problem is reported on `data`
-      const problem = describeKeywordDataProblem({ ...(sharedData as object), ...data }, false);
+      const problem = describeKeywordDataProblem({ ...sharedData, ...data }, false);
       if (problem) return `recipients[${i}].${problem}`;
     }
   }
@@ -87,8 +105,10 @@ function AreBatchRecipients(): PropertyDecorator {
       target: target.constructor,
       propertyName: String(propertyName),
       validator: {
-        validate: (value: unknown, args: ValidationArguments) => describeRecipientsProblem(value, (args.object as CreateBatchDto).data) === null,
-        defaultMessage: (args: ValidationArguments) => describeRecipientsProblem(args.value, (args.object as CreateBatchDto).data) ?? 'recipients are invalid',
+        validate: (value: unknown, args: ValidationArguments) =>
+          describeRecipientsProblem(value, (args.object as CreateBatchDto).data) === null,
+        defaultMessage: (args: ValidationArguments) =>
+          describeRecipientsProblem(args.value, (args.object as CreateBatchDto).data) ?? 'recipients are invalid',
       },
     });
 }
