@@ -38,13 +38,15 @@ export function recipients(count: number): Array<{ openid: string }> {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the specs read whatever JSON a route answered
+type JsonBody = any;
+
 export async function api(
   base: string,
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: JsonBody }> {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: { authorization: SERVICE, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
