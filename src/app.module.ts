@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
+import { setDatabaseDeadline } from './database/database-unavailable.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -21,6 +22,7 @@ import { isSandbox } from './wechat/wechat-endpoint.js';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
+    setDatabaseDeadline(config.database.queryTimeoutMs);
     return {
       module: AppModule,
       imports: [

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
+import { drainRequest } from './http/drain-request.js';
 import type { AppConfig } from './config/app-config.js';
 import { HTTP_LOGGER } from './logging/logging.module.js';
 import { PinoLoggerService } from './logging/pino-logger.service.js';
@@ -46,6 +47,12 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     instance.addHook('onResponse', (request, reply, done) => {
       metrics.observeHttpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
       done();
+    });
+    // Fastify answers a body over the limit before reading it, then closes: drain it first, so
+    // the 413 reaches a client that is still sending (see drainRequest).
+    instance.addHook('onSend', async (request, reply, payload) => {
+      if (reply.statusCode === 413) await drainRequest(request.raw);
+      return payload;
     });
     app = fastify;
   } else {
@@ -105,24 +112,38 @@ function setUpOpenApi(app: INestApplication): void {
 }
 
 /**
- * SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close idle keep-alive sockets,
- * then the database and Redis, and exit 0. The HTTP server is drained before app.close() because
- * Nest runs module-destroy hooks (the cache's Redis disconnect among them) before closing it, and
- * Nest's own signal hooks re-raise the signal instead of exiting 0.
+ * SIGTERM/SIGINT: stop accepting, let in-flight requests finish (their answers carry
+ * `Connection: close`), close idle keep-alive sockets, and at the drain deadline close whatever
+ * is left (a client stuck mid-request); then the database and Redis, and exit 0. The HTTP server
+ * is drained before app.close() because Nest runs module-destroy hooks (the cache's Redis
+ * disconnect among them) before closing it, and Nest's own signal hooks re-raise the signal
+ * instead of exiting 0.
  */
-export function closeOnSignals(app: INestApplication, graceMs = 9000): void {
+export function closeOnSignals(app: INestApplication, { drainMs = 7000, exitMs = 9500 } = {}): void {
+  const server = app.getHttpServer() as Server;
+  const open = new Set<ServerResponse>();
   let closing = false;
+  server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (closing) response.setHeader('Connection', 'close');
+    open.add(response);
+    response.once('close', () => open.delete(response));
+  });
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.get(PinoLoggerService).log(`${signal} received, shutting down`, 'Shutdown');
-    setTimeout(() => process.exit(1), graceMs).unref();
+    const logger = app.get(PinoLoggerService);
+    logger.log(`${signal} received, shutting down`, 'Shutdown');
+    // Last resort, should closing the database or Redis itself hang.
+    setTimeout(() => process.exit(1), exitMs).unref();
+    for (const response of open) if (!response.headersSent) response.setHeader('Connection', 'close');
     try {
-      await drain(app.getHttpServer() as Server);
+      const stuck = await drain(server, drainMs);
+      if (stuck > 0) logger.warn(`Closed ${stuck} connection(s) still open at the drain deadline`, 'Shutdown');
       await app.close();
+      logger.log('Shutdown complete: HTTP drained, database and Redis closed', 'Shutdown');
       process.exit(0);
     } catch (error) {
-      app.get(PinoLoggerService).error(error, 'Shutdown');
+      logger.error(error, 'Shutdown');
       process.exit(1);
     }
   };
@@ -130,13 +151,22 @@ export function closeOnSignals(app: INestApplication, graceMs = 9000): void {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-function drain(server: Server): Promise<void> {
+/** Resolves once every connection is closed; returns how many had to be cut at the deadline. */
+function drain(server: Server, deadlineMs: number): Promise<number> {
   return new Promise((resolve) => {
+    let cut = 0;
     // Keep-alive sockets turn idle one by one as their last response goes out.
     const idleCloser = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => {
+      server.getConnections((_error, count) => {
+        cut = count;
+        server.closeAllConnections();
+      });
+    }, deadlineMs);
     server.close(() => {
       clearInterval(idleCloser);
-      resolve();
+      clearTimeout(deadline);
+      resolve(cut);
     });
     server.closeIdleConnections();
   });

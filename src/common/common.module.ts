@@ -2,10 +2,14 @@ import { Global, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { Clock, SystemClock } from './clock.js';
 import { AllExceptionsFilter } from './filters/all-exceptions.filter.js';
+import { RequestValidationPipe } from './pipes/request-validation.pipe.js';
 
-/** The one validation pipe: unknown fields are a 400, never silently dropped. */
+/**
+ * The one validation pipe: unknown fields are a 400, never silently dropped; a body nested too
+ * deep, or one that makes validation throw, is a 400 too (RequestValidationPipe).
+ */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true, stopAtFirstError: true });
+  return new RequestValidationPipe();
 }
 
 /** Cross-cutting request handling (one validation pipe, one exception filter) and the clock. */

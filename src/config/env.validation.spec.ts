@@ -8,9 +8,10 @@ describe('validateEnvironment', () => {
   it('applies every default of the contract to an empty environment', () => {
     const config = validateEnvironment({});
     expect(config.http).toEqual({ port: 3000, adapter: 'express', bodyLimitBytes: 65536, trustProxy: false });
-    expect(config.database).toEqual({ type: 'sqlite', url: 'data/app.sqlite', migrate: true });
-    expect(config.redis.url).toBeNull();
+    expect(config.database).toEqual({ type: 'sqlite', url: 'data/app.sqlite', migrate: true, queryTimeoutMs: 2000 });
+    expect(config.redis).toEqual({ url: null, commandTimeoutMs: 1000 });
     expect(config.wechat).toEqual({
+      mode: 'sandbox',
       appId: null,
       appSecret: null,
       apiBaseUrl: 'https://api.weixin.qq.com',
@@ -36,7 +37,8 @@ describe('validateEnvironment', () => {
       WECHAT_TOKEN_MODE: 'classic',
       DB_MIGRATE: 'false',
     });
-    expect(config.database).toEqual({ type: 'mysql', url: 'mysql://root@127.0.0.1:3306/app', migrate: false });
+    expect(config.database).toEqual({ type: 'mysql', url: 'mysql://root@127.0.0.1:3306/app', migrate: false, queryTimeoutMs: 2000 });
+    expect(config.wechat.mode).toBe('live');
     expect(config.redis.url).toBe('redis://127.0.0.1:6379/0');
     expect([...config.auth.serviceTokens.keys()]).toEqual(['billing', 'crm']);
     expect(config.http.adapter).toBe('fastify');
@@ -67,6 +69,14 @@ describe('validateEnvironment', () => {
     ['WECHAT_APP_SECRET', { WECHAT_APP_ID: 'wx1' }],
     ['DB_MIGRATE', { DB_MIGRATE: 'yes' }],
     ['TRUST_PROXY', { TRUST_PROXY: 'everyone' }],
+    ['REDIS_COMMAND_TIMEOUT_MS', { REDIS_COMMAND_TIMEOUT_MS: 'soon' }],
+    ['REDIS_COMMAND_TIMEOUT_MS', { REDIS_COMMAND_TIMEOUT_MS: '0' }],
+    ['DB_QUERY_TIMEOUT_MS', { DB_QUERY_TIMEOUT_MS: '-1' }],
+    ['WECHAT_SANDBOX', { WECHAT_SANDBOX: 'yes' }],
+    ['WECHAT_APP_ID', { DATABASE_URL: 'mysql://root@127.0.0.1:3306/app' }],
+    ['WECHAT_APP_ID', { REDIS_URL: 'redis://127.0.0.1:6379/0' }],
+    ['WECHAT_APP_ID', { WECHAT_SANDBOX: 'false' }],
+    ['WECHAT_APP_ID', { WECHAT_SANDBOX: 'true', WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's' }],
   ])('rejects a bad %s with one line naming it', (variable, env) => {
     let error: unknown;
     try {
@@ -78,6 +88,21 @@ describe('validateEnvironment', () => {
     const message = (error as Error).message;
     expect(message).toContain(variable);
     expect(message).not.toContain('\n');
+  });
+
+  it('runs the sandbox only on embedded defaults or when WECHAT_SANDBOX=true says so', () => {
+    expect(validateEnvironment({}).wechat.mode).toBe('sandbox');
+    expect(validateEnvironment({ DATABASE_URL: 'sqlite::memory:' }).wechat.mode).toBe('sandbox');
+    const explicit = validateEnvironment({ WECHAT_SANDBOX: 'true', DATABASE_URL: 'mysql://root@127.0.0.1:3306/app', REDIS_URL: 'redis://127.0.0.1:6379/0' });
+    expect(explicit.wechat).toMatchObject({ mode: 'sandbox', appId: null, appSecret: null });
+    const live = validateEnvironment({ WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's', REDIS_URL: 'redis://127.0.0.1:6379/0' });
+    expect(live.wechat).toMatchObject({ mode: 'live', appId: 'wx1', appSecret: 's' });
+  });
+
+  it('reads the Redis and database deadlines', () => {
+    const config = validateEnvironment({ REDIS_COMMAND_TIMEOUT_MS: '250', DB_QUERY_TIMEOUT_MS: '1500' });
+    expect(config.redis.commandTimeoutMs).toBe(250);
+    expect(config.database.queryTimeoutMs).toBe(1500);
   });
 });
 

@@ -51,6 +51,10 @@ class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   WECHAT_APP_SECRET?: string;
 
+  /** Runs the built-in fake WeChat on purpose, also with MySQL or Redis configured. */
+  @Transform(emptyToUndefined) @IsOptional() @IsIn(['true', 'false'])
+  WECHAT_SANDBOX?: string;
+
   @Transform(emptyToUndefined)
   @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: 'WECHAT_API_BASE_URL must be an http(s) URL' })
   WECHAT_API_BASE_URL = 'https://api.weixin.qq.com';
@@ -66,6 +70,12 @@ class EnvironmentVariables {
 
   @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
   THROTTLE_LOGIN_LIMIT = 60;
+
+  @Transform(toInt) @IsInt() @Min(10) @Max(60_000)
+  REDIS_COMMAND_TIMEOUT_MS = 1000;
+
+  @Transform(toInt) @IsInt() @Min(10) @Max(600_000)
+  DB_QUERY_TIMEOUT_MS = 2000;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(365 * 24 * 3600)
   SESSION_TTL_SECONDS = 604800;
@@ -103,6 +113,15 @@ export class ConfigValidationError extends Error {
  * Throws ConfigValidationError whose message is one line naming the offending variable.
  */
 export function validateEnvironment(raw: Record<string, string | undefined>): AppConfig {
+  return validate(raw, true);
+}
+
+/** For the migration tools, which touch only the database: no WeChat credentials needed. */
+export function validateDatabaseEnvironment(raw: Record<string, string | undefined>): AppConfig['database'] {
+  return validate(raw, false).database;
+}
+
+function validate(raw: Record<string, string | undefined>, forTheApp: boolean): AppConfig {
   const env = plainToInstance(EnvironmentVariables, pickKnown(raw));
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
@@ -117,6 +136,8 @@ export function validateEnvironment(raw: Record<string, string | undefined>): Ap
   if (env.WECHAT_APP_ID && !env.WECHAT_APP_SECRET) {
     throw new ConfigValidationError('Invalid configuration: WECHAT_APP_SECRET is required when WECHAT_APP_ID is set');
   }
+  const database = parseDatabaseUrl(env.DATABASE_URL);
+  const wechatMode = forTheApp ? resolveWechatMode(env, database.type === 'mysql' || env.REDIS_URL !== undefined || env.REDIS_CLUSTER_NODES !== undefined) : 'live';
   return {
     http: {
       port: env.PORT,
@@ -124,11 +145,12 @@ export function validateEnvironment(raw: Record<string, string | undefined>): Ap
       bodyLimitBytes: 64 * 1024,
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
     },
-    database: { ...parseDatabaseUrl(env.DATABASE_URL), migrate: env.DB_MIGRATE === 'true' },
-    redis: { url: env.REDIS_URL ?? null, clusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES) },
+    database: { ...database, migrate: env.DB_MIGRATE === 'true', queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS },
+    redis: { url: env.REDIS_URL ?? null, clusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES), commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
     wechat: {
-      appId: env.WECHAT_APP_ID ?? null,
-      appSecret: env.WECHAT_APP_SECRET ?? null,
+      mode: wechatMode,
+      appId: wechatMode === 'live' ? (env.WECHAT_APP_ID ?? null) : null,
+      appSecret: wechatMode === 'live' ? (env.WECHAT_APP_SECRET ?? null) : null,
       apiBaseUrl: env.WECHAT_API_BASE_URL.replace(/\/+$/, ''),
       tokenMode: env.WECHAT_TOKEN_MODE as AppConfig['wechat']['tokenMode'],
       timeoutMs: env.WECHAT_TIMEOUT_MS,
@@ -151,6 +173,27 @@ export const KNOWN_VARIABLES: readonly string[] = [
   ...new Set(getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false).map((m) => m.propertyName)),
 ];
 
+/**
+ * The built-in fake WeChat accepts any login code, so it must never be what a deployment gets by
+ * forgetting WECHAT_APP_ID: only the embedded defaults (a fresh `npm start`) or an explicit
+ * WECHAT_SANDBOX=true run it.
+ */
+function resolveWechatMode(env: EnvironmentVariables, sharedServices: boolean): AppConfig['wechat']['mode'] {
+  if (env.WECHAT_SANDBOX === 'true') {
+    if (env.WECHAT_APP_ID) {
+      throw new ConfigValidationError('Invalid configuration: WECHAT_APP_ID must not be set with WECHAT_SANDBOX=true (the sandbox uses a built-in fake WeChat)');
+    }
+    return 'sandbox';
+  }
+  if (env.WECHAT_APP_ID) return 'live';
+  if (sharedServices || env.WECHAT_SANDBOX === 'false') {
+    throw new ConfigValidationError(
+      'Invalid configuration: WECHAT_APP_ID is required with a MySQL DATABASE_URL, REDIS_URL or REDIS_CLUSTER_NODES (set WECHAT_SANDBOX=true to run the built-in fake WeChat on purpose)',
+    );
+  }
+  return 'sandbox';
+}
+
 function pickKnown(raw: Record<string, string | undefined>): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const key of KNOWN_VARIABLES) {
@@ -160,7 +203,7 @@ function pickKnown(raw: Record<string, string | undefined>): Record<string, stri
   return picked;
 }
 
-function parseDatabaseUrl(url: string | undefined): Omit<AppConfig['database'], 'migrate'> {
+function parseDatabaseUrl(url: string | undefined): Pick<AppConfig['database'], 'type' | 'url'> {
   if (!url) return { type: 'sqlite', url: 'data/app.sqlite' };
   if (url.startsWith('sqlite:')) return { type: 'sqlite', url: url.slice('sqlite:'.length) };
   return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };

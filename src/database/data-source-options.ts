@@ -12,11 +12,15 @@ import { MessageLogTable1764000000001 } from './migrations/1764000000001-message
 import { UserProfileColumns1764000000200 } from './migrations/1764000000200-user-profile-columns.js';
 import { SubscriptionAndDelivery1764000000300 } from './migrations/1764000000300-subscription-and-delivery.js';
 import { Batches1764000000400 } from './migrations/1764000000400-batches.js';
+import { WechatIdsBinary1764000000100 } from './migrations/1764000000100-wechat-ids-binary.js';
+import { MessageLogEntryKey1764000000101 } from './migrations/1764000000101-message-log-entry-key.js';
 
 export const ENTITIES = [User, MessageLog, Subscription, Batch, BatchRecipient];
 export const MIGRATIONS = [
   UserTable1764000000000,
   MessageLogTable1764000000001,
+  WechatIdsBinary1764000000100,
+  MessageLogEntryKey1764000000101,
   UserProfileColumns1764000000200,
   SubscriptionAndDelivery1764000000300,
   Batches1764000000400,
@@ -37,11 +41,14 @@ export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOpti
       synchronize: false,
       timezone: 'Z',
       charset: 'utf8mb4',
-      connectTimeout: 5000,
+      // A paused server accepts TCP but never finishes the handshake: a new connection gives up
+      // within the query deadline, and requests waiting for a pooled one are bounded in number
+      // (beyond it they fail at once with a 503; withDatabase bounds how long the others wait).
+      connectTimeout: database.queryTimeoutMs ?? 2000,
       poolSize: 20,
       // trace: false — mysql2 would otherwise capture a stack trace on every query (about 2% of the CPU of a
       // login or a send); a failing query is still logged with its SQL error by the exception filter.
-      extra: { enableKeepAlive: true, trace: false },
+      extra: { enableKeepAlive: true, trace: false, queueLimit: 200 },
     };
   }
   if (database.url !== ':memory:') mkdirSync(dirname(database.url), { recursive: true });

@@ -7,24 +7,53 @@ const CONNECTION_ERROR_CODES = new Set([
   'ER_CLIENT_INTERACTION_TIMEOUT', 'POOL_CLOSED', 'SQLITE_BUSY', 'SQLITE_CANTOPEN',
 ]);
 
+export const DEFAULT_QUERY_TIMEOUT_MS = 2000;
+let queryTimeoutMs = DEFAULT_QUERY_TIMEOUT_MS;
+
+/**
+ * DB_QUERY_TIMEOUT_MS for every withDatabase call (set once at start from the configuration; the
+ * repositories need no wiring for it). One value per process: the apps of one test process share it.
+ */
+export function setDatabaseDeadline(timeoutMs: number | undefined): void {
+  queryTimeoutMs = timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+}
+
+export class DatabaseTimeoutError extends Error {
+  override name = 'DatabaseTimeoutError';
+  readonly code = 'ETIMEDOUT';
+}
+
 function isConnectionError(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown; driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
-    if (/connect|connection lost|pool is closed|closed state/i.test((e as Error).message ?? '')) return true;
+    if (/connect|connection lost|pool is closed|closed state|queue limit/i.test((e as Error).message ?? '')) return true;
     if (e === (e as { cause?: unknown }).cause) break;
   }
   return false;
 }
 
-/** Runs a database call, turning "cannot reach the database" into a 503 instead of a 500. */
+/**
+ * Runs a database call within DB_QUERY_TIMEOUT_MS (waiting for a pooled connection included),
+ * turning "cannot reach the database" and "the database does not answer" into a 503 instead of a
+ * 500 or a hang. A call that lost the race may still complete later (a write may still commit):
+ * writes that must not happen twice are idempotent (see MessageLogRepository.insertOnce).
+ */
 export async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DatabaseTimeoutError(`The database did not answer within ${queryTimeoutMs} ms`)), queryTimeoutMs);
+  });
+  const running = work();
+  running.catch(() => undefined);
   try {
-    return await work();
+    return await Promise.race([running, deadline]);
   } catch (error) {
     if (isConnectionError(error)) {
       throw DatabaseErrors.DATABASE_UNAVAILABLE({ cause: error });
     }
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ConfigValidationError } from '../config/env.validation.js';
-import { loadConfig } from '../config/environment.js';
+import { loadDatabaseConfig } from '../config/environment.js';
 import { buildDataSourceOptions } from './data-source-options.js';
 
 /**
@@ -11,7 +11,7 @@ import { buildDataSourceOptions } from './data-source-options.js';
 const action = process.argv[2] ?? 'run';
 try {
   if (action !== 'run' && action !== 'revert') throw new ConfigValidationError(`Unknown action "${action}": use run or revert`);
-  const database = loadConfig().database;
+  const database = loadDatabaseConfig();
   if (database.type !== 'mysql') {
     console.log('SQLite: the app creates its schema itself; nothing to migrate.');
     process.exit(0);

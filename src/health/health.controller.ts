@@ -1,9 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../common/decorators/public.decorator.js';
 import { AccessTokenHealthIndicator } from './access-token.health.js';
 import { BatchQueueHealthIndicator } from './batch-queue.health.js';
+import { DatabaseHealthIndicator } from './database.health.js';
 import { StoreHealthIndicator } from './store.health.js';
 
 @ApiTags('health')
@@ -11,7 +12,7 @@ import { StoreHealthIndicator } from './store.health.js';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
+    private readonly database: DatabaseHealthIndicator,
     private readonly store: StoreHealthIndicator,
     private readonly accessToken: AccessTokenHealthIndicator,
     private readonly batchQueue: BatchQueueHealthIndicator,
@@ -22,8 +23,9 @@ export class HealthController {
   @HealthCheck()
   check() {
     return this.health.check([
-      () => this.database.pingCheck('database', { timeout: 1500 }),
+      () => this.database.check('database'),
       () => this.store.check('redis'),
+      () => this.accessToken.wechat('wechat'),
       () => this.accessToken.check('wechatAccessToken'),
       () => this.batchQueue.check('batchQueue'),
     ]);

@@ -15,8 +15,20 @@ export abstract class KeyValueStore {
   abstract setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Deletes the key only while it still holds `expected` (lock release, compare-and-delete). */
   abstract deleteIfEquals(key: string, expected: string): Promise<boolean>;
+  /**
+   * Sets `key` only while `guardKey` still holds `expected` (a lock's owner), atomically: a holder
+   * whose lock expired cannot overwrite what the next holder wrote. On Redis Cluster both keys
+   * must share a hash tag.
+   */
+  abstract setIfHolding(guardKey: string, expected: string, key: string, value: string, ttlMs: number): Promise<boolean>;
   /** INCR with the expiry set on creation; returns the new count and the remaining TTL. */
   abstract increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }>;
+  /** RPUSH: appends to a list that never expires (a durable queue). */
+  abstract listPush(key: string, value: string): Promise<void>;
+  /** LRANGE 0 count-1: the oldest `count` items, left in place. */
+  abstract listHead(key: string, count: number): Promise<string[]>;
+  /** LREM 1: removes one occurrence of `value`. */
+  abstract listRemove(key: string, value: string): Promise<void>;
   abstract ping(): Promise<void>;
 
   // --- Scripts and multi-key reads (sessions) -------------------------------------------------

@@ -11,6 +11,7 @@ interface Entry {
 export class MemoryKeyValueStore extends KeyValueStore {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
+  private readonly lists = new Map<string, string[]>();
   private readonly sweeper = setInterval(() => this.sweep(), 60_000).unref();
   private readonly local: LocalScriptContext;
 
@@ -43,11 +44,35 @@ export class MemoryKeyValueStore extends KeyValueStore {
     return true;
   }
 
+  async setIfHolding(guardKey: string, expected: string, key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (this.live(guardKey)?.value !== expected) return false;
+    this.entries.set(key, { value, expiresAt: this.clock.now() + ttlMs });
+    return true;
+  }
+
   async increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }> {
     const entry = this.live(key) ?? { value: '0', expiresAt: this.clock.now() + ttlMs };
     entry.value = String(Number(entry.value) + 1);
     this.entries.set(key, entry);
     return { count: Number(entry.value), ttlMs: entry.expiresAt - this.clock.now() };
+  }
+
+  async listPush(key: string, value: string): Promise<void> {
+    const list = this.lists.get(key) ?? [];
+    list.push(value);
+    this.lists.set(key, list);
+  }
+
+  async listHead(key: string, count: number): Promise<string[]> {
+    return (this.lists.get(key) ?? []).slice(0, count);
+  }
+
+  async listRemove(key: string, value: string): Promise<void> {
+    const list = this.lists.get(key);
+    const index = list?.indexOf(value) ?? -1;
+    if (!list || index < 0) return;
+    list.splice(index, 1);
+    if (list.length === 0) this.lists.delete(key);
   }
 
   async ping(): Promise<void> {}
@@ -102,6 +127,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
   close(): void {
     clearInterval(this.sweeper);
     this.entries.clear();
+    this.lists.clear();
   }
 
   private string(key: string): string | null {

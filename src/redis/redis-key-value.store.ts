@@ -3,6 +3,7 @@ import { KeyValueStore, type ScriptReply, type StoreScript, StoreUnavailableErro
 import type { RedisConnection, RedisSingleClient } from './redis.connection.js';
 
 const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const SET_IF_HOLDING = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end`;
 const INCREMENT_WITH_TTL = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
@@ -38,11 +39,30 @@ export class RedisKeyValueStore extends KeyValueStore {
     return Number(reply) === 1;
   }
 
+  async setIfHolding(guardKey: string, expected: string, key: string, value: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.run((c) =>
+      c.eval(SET_IF_HOLDING, { keys: [guardKey, key], arguments: [expected, value, String(Math.max(1, Math.ceil(ttlMs)))] }),
+    );
+    return Number(reply) === 1;
+  }
+
   async increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }> {
     const reply = (await this.run((c) =>
       c.eval(INCREMENT_WITH_TTL, { keys: [key], arguments: [String(Math.max(1, Math.ceil(ttlMs)))] }),
     )) as unknown as [number, number];
     return { count: Number(reply[0]), ttlMs: Number(reply[1]) };
+  }
+
+  async listPush(key: string, value: string): Promise<void> {
+    await this.run((c) => c.rPush(key, value));
+  }
+
+  listHead(key: string, count: number): Promise<string[]> {
+    return this.run((c) => c.lRange(key, 0, count - 1));
+  }
+
+  async listRemove(key: string, value: string): Promise<void> {
+    await this.run((c) => c.lRem(key, 1, value));
   }
 
   async ping(): Promise<void> {
@@ -80,8 +100,9 @@ export class RedisKeyValueStore extends KeyValueStore {
   private async run<T>(command: (client: RedisSingleClient) => Promise<T>): Promise<T> {
     if (!this.redis.ready) throw new StoreUnavailableError('Redis is not connected');
     try {
-      return await command(this.redis.client as RedisSingleClient);
+      return await this.redis.deadline.run(() => command(this.redis.client as RedisSingleClient));
     } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
       throw new StoreUnavailableError(`Redis command failed: ${(error as Error).message}`, { cause: error });
     }
   }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { createClient, createCluster } from '@redis/client';
+import { CommandDeadline } from './command-deadline.js';
 
 export type RedisSingleClient = ReturnType<typeof createClient>;
 export type RedisClusterClient = ReturnType<typeof createCluster>;
@@ -9,11 +10,15 @@ export type RedisClient = RedisSingleClient | RedisClusterClient;
 
 export type RedisTarget = { url: string } | { clusterNodes: Array<{ host: string; port: number }> };
 
-const SOCKET = {
-  connectTimeout: 2000,
-  socketTimeout: 5000,
-  reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
-};
+function socketOptions(commandTimeoutMs: number) {
+  return {
+    // A paused server accepts the TCP connection but never answers the handshake: the client then
+    // stays "not ready" and commands fail at once instead of queueing.
+    connectTimeout: Math.max(commandTimeoutMs, 500),
+    socketTimeout: 5000,
+    reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
+  };
+}
 
 /**
  * The one raw Redis connection (a single server, or a Redis Cluster with REDIS_CLUSTER_NODES),
@@ -29,8 +34,11 @@ export class RedisConnection {
   private clusterConnected = false;
   readonly client: RedisClient;
   readonly isCluster: boolean;
+  /** REDIS_COMMAND_TIMEOUT_MS on every command (the store's and the cache's), single or cluster. */
+  readonly deadline: CommandDeadline;
 
-  constructor(target: RedisTarget | string) {
+  constructor(target: RedisTarget | string, commandTimeoutMs = 1000) {
+    const SOCKET = socketOptions(commandTimeoutMs);
     const resolved = typeof target === 'string' ? { url: target } : target;
     if ('clusterNodes' in resolved) {
       this.isCluster = true;
@@ -48,6 +56,7 @@ export class RedisConnection {
         socket: SOCKET,
       });
     }
+    this.deadline = new CommandDeadline(commandTimeoutMs, () => (this.client as RedisSingleClient).ping());
     this.client.on('error', (error: Error) => this.logThrottled(error));
     if (!this.isCluster) this.client.on('ready', () => this.logger.log('Redis connection ready'));
   }
@@ -80,6 +89,7 @@ export class RedisConnection {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.deadline.close();
     try {
       if (this.ready) await this.client.close();
       else if (this.client.isOpen) this.client.destroy();

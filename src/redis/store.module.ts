@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import type { AppConfig } from '../config/app-config.js';
+import type { CommandDeadline } from './command-deadline.js';
 import { ExpiringMap } from './expiring-map.js';
 import { KeyValueStore } from './key-value.store.js';
 import { MemoryKeyValueStore } from './memory-key-value.store.js';
@@ -25,7 +26,7 @@ import { RedisKeyValueStore } from './redis-key-value.store.js';
       useFactory: (redis: RedisConnection | null) => ({
         stores: [
           redis
-            ? new Keyv({ store: new KeyvRedis(redis.client, { throwOnConnectError: false }), namespace: 'cache' })
+            ? new Keyv({ store: withDeadlines(new KeyvRedis(redis.client, { throwOnConnectError: false }), redis.deadline), namespace: 'cache' })
             : new Keyv({ store: new ExpiringMap(), namespace: 'cache' }),
         ],
       }),
@@ -36,9 +37,9 @@ import { RedisKeyValueStore } from './redis-key-value.store.js';
       provide: REDIS_CONNECTION,
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => {
-        const { url, clusterNodes } = config.get('redis', { infer: true });
+        const { url, clusterNodes, commandTimeoutMs } = config.get('redis', { infer: true });
         if (!url && !clusterNodes) return null;
-        const connection = new RedisConnection(clusterNodes ? { clusterNodes } : { url: url as string });
+        const connection = new RedisConnection(clusterNodes ? { clusterNodes } : { url: url as string }, commandTimeoutMs);
         connection.start();
         return connection;
       },
@@ -61,4 +62,17 @@ export class StoreModule implements OnApplicationShutdown {
     if (this.store instanceof MemoryKeyValueStore) this.store.close();
     await this.redis?.close();
   }
+}
+
+const CACHE_COMMANDS = new Set<PropertyKey>(['get', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'has', 'hasMany', 'clear']);
+
+/** The cache's commands get the same deadline as the store's (cache-manager then treats a stuck Redis as a miss). */
+function withDeadlines<T extends object>(store: T, deadline: CommandDeadline): T {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function' || !CACHE_COMMANDS.has(property)) return value;
+      return (...args: unknown[]) => deadline.run(async () => (value as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  });
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { FAKE_LIMITS, setBounded } from './fake-wechat.bounds.js';
 import { Rejection } from './fake-wechat.errors.js';
 
 const LOGIN_CODE_TTL_MS = 300_000;
@@ -73,8 +74,8 @@ export class FakeLoginCodes {
 
   private register(code: string, entry: LoginCode): LoginCode {
     this.options.onUser(entry.openid);
-    this.sessionKeys.set(entry.openid, randomBytes(16).toString('base64'));
-    this.codes.set(code, entry);
+    setBounded(this.sessionKeys, entry.openid, randomBytes(16).toString('base64'), FAKE_LIMITS.records);
+    setBounded(this.codes, code, entry, FAKE_LIMITS.loginCodes);
     return entry;
   }
 }

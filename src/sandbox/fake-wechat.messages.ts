@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { addBounded, FAKE_LIMITS, pushBounded, setBounded } from './fake-wechat.bounds.js';
 import { Rejection } from './fake-wechat.errors.js';
 import { keywordValueAccepted } from './fake-wechat.keyword-rules.js';
 import { isObject, type JsonObject } from './fake-wechat.request.js';
@@ -60,7 +61,7 @@ function optionalChoice(body: JsonObject, field: string, choices: ReadonlySet<st
  * (wechat-api.md §4, §5). Checks run in a fixed order: touser, template, data, page, then credit or form_id.
  */
 export class FakeMessageDesk {
-  /** Successfully accepted sends, in order. */
+  /** Successfully accepted sends, in order (the last FAKE_LIMITS.messages). */
   readonly messages: ReceivedMessage[] = [];
 
   private readonly users = new Set<string>();
@@ -73,7 +74,7 @@ export class FakeMessageDesk {
   constructor(private readonly options: MessageDeskOptions) {}
 
   registerUser(openid: string): void {
-    this.users.add(openid);
+    addBounded(this.users, openid, FAKE_LIMITS.records);
   }
 
   addTemplate(templateId: string, keywords?: string[]): void {
@@ -84,13 +85,13 @@ export class FakeMessageDesk {
     this.registerUser(openid);
     if (!this.templates.has(templateId)) this.addTemplate(templateId);
     const key = creditKey(openid, templateId);
-    this.credits.set(key, (this.credits.get(key) ?? 0) + count);
+    setBounded(this.credits, key, (this.credits.get(key) ?? 0) + count, FAKE_LIMITS.records);
   }
 
   issueFormId(openid: string): string {
     this.registerUser(openid);
     const formId = randomBytes(16).toString('hex');
-    this.formIds.set(formId, { openid, issuedAt: this.options.now(), used: false });
+    setBounded(this.formIds, formId, { openid, issuedAt: this.options.now(), used: false }, FAKE_LIMITS.records);
     return formId;
   }
 
@@ -132,7 +133,7 @@ export class FakeMessageDesk {
     for (const key of ['page', 'formId', 'miniprogramState', 'lang'] as const) {
       if (received[key] === undefined) delete received[key];
     }
-    this.messages.push(received);
+    pushBounded(this.messages, received, FAKE_LIMITS.messages);
     if (received.kind === 'subscribe') this.options.onSubscribeSent?.(received);
     // Written by hand: msgid is an int64 literal beyond 2^53 that JSON.stringify cannot produce.
     return `{"errcode":0,"errmsg":"ok","msgid":${msgid}}`;
@@ -182,7 +183,7 @@ export class FakeMessageDesk {
     let entry = this.formIds.get(formId);
     if (entry === undefined && this.options.openSubscriptions) {
       entry = { openid: touser, issuedAt: now, used: false };
-      this.formIds.set(formId, entry);
+      setBounded(this.formIds, formId, entry, FAKE_LIMITS.records);
     }
     if (entry === undefined || entry.openid !== touser) throw new Rejection(41028);
     if (entry.used) throw new Rejection(41029);

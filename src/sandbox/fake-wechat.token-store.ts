@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { FAKE_LIMITS, setBounded } from './fake-wechat.bounds.js';
 
 export interface TokenStoreOptions {
   ttlMs: number;
@@ -143,7 +144,7 @@ export class FakeTokenStore {
     // Real tokens look like `80_<~140 url-safe chars>`; WeChat tells clients to reserve 512 chars.
     const value = `${this.serial++}_${randomBytes(105).toString('base64url')}`;
     const record = { value, invalidAt: Number.POSITIVE_INFINITY, expiresAt: now + this.options.ttlMs };
-    this.tokens.set(value, record);
+    setBounded(this.tokens, value, record, FAKE_LIMITS.tokens);
     return record;
   }
 

@@ -8,16 +8,17 @@ const request = { templateId: 'tpl', data: { thing1: { value: 'hi' } }, openid: 
 
 function setUp() {
   const clock = new ManualClock();
-  return { clock, idempotency: new IdempotencyStore(new MemoryKeyValueStore(clock)) };
+  const store = new MemoryKeyValueStore(clock);
+  return { clock, store, idempotency: new IdempotencyStore(store, clock) };
 }
 
 describe('IdempotencyStore', () => {
   it('claims a new key once, then replays the kept outcome for the same request for 24 h', async () => {
     const { clock, idempotency } = setUp();
     const claim = await idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS);
-    expect(claim).toEqual({ kind: 'claimed', key: expect.stringMatching(/^idempotency:[0-9a-f]{64}$/) });
+    expect(claim).toMatchObject({ kind: 'claimed', key: expect.stringMatching(/^idempotency:[0-9a-f]{64}$/) });
     if (claim.kind !== 'claimed') return;
-    await idempotency.complete(claim.key, request, { status: 200, body: { msgid: 1 } });
+    await idempotency.complete(claim, { status: 200, body: { msgid: 1 } });
     // Key order and undefined fields do not make another request.
     const same = { data: { thing1: { value: 'hi' } }, templateId: 'tpl' };
     await expect(idempotency.claim('user:1', 'key-1', same, IN_FLIGHT_MS)).resolves.toEqual({ kind: 'replay', outcome: { status: 200, body: { msgid: 1 } } });
@@ -43,14 +44,16 @@ describe('IdempotencyStore', () => {
 
   it('frees the key of a crashed request after the in-flight bound, and at once on release', async () => {
     const { clock, idempotency } = setUp();
-    await idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS);
+    const crashed = await idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS);
+    if (crashed.kind !== 'claimed') throw new Error('not claimed');
+    crashed.renewal.stop(); // a crashed instance renews nothing
     await clock.advance(IN_FLIGHT_MS - 1);
     await expect(idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_FLIGHT' });
     await clock.advance(1);
     const again = await idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS);
     expect(again.kind).toBe('claimed');
     if (again.kind !== 'claimed') return;
-    await idempotency.release(again.key);
+    await idempotency.release(again);
     await expect(idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)).resolves.toMatchObject({ kind: 'claimed' });
   });
 
@@ -62,5 +65,28 @@ describe('IdempotencyStore', () => {
     expect(refusals.map((o) => (o.reason as { code: string }).code)).toEqual(
       Array(9).fill('IDEMPOTENCY_KEY_IN_FLIGHT'),
     );
+  });
+
+  it('renews the claim while the request works, however long that is', async () => {
+    const { clock, idempotency } = setUp();
+    const claim = await idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS);
+    await clock.advance(IN_FLIGHT_MS * 5);
+    await expect(idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_FLIGHT' });
+    if (claim.kind !== 'claimed') return;
+    await idempotency.complete(claim, { status: 200, body: { msgid: 7 } });
+    await expect(idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)).resolves.toEqual({ kind: 'replay', outcome: { status: 200, body: { msgid: 7 } } });
+  });
+
+  it('never completes or releases over another request\'s claim', async () => {
+    const { clock, idempotency } = setUp();
+    const first = await idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS);
+    if (first.kind !== 'claimed') return;
+    first.renewal.stop();
+    await clock.advance(IN_FLIGHT_MS);
+    const second = await idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS);
+    expect(second.kind).toBe('claimed');
+    await idempotency.release(first);
+    await idempotency.complete(first, { status: 200, body: { msgid: 1 } });
+    await expect(idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_FLIGHT' });
   });
 });

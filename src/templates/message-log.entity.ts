@@ -53,6 +53,11 @@ export class MessageLog {
   @Column({ name: 'batch_id', type: 'varchar', length: 36, nullable: true })
   batchId!: string | null;
 
+  /** Chosen by the send: the same row written twice (retry outbox, a late commit) stays one. */
+  @Index('uq_message_log_entry_key', { unique: true })
+  @Column({ name: 'entry_key', type: 'varchar', length: 36, nullable: true })
+  entryKey!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;
 }

@@ -8,7 +8,7 @@ const INSERT_COLUMNS = 'INSERT INTO `message_log` (open_id, template_id, page, k
 const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 /** A row to insert; `batchId` is set for the sends of a batch. */
-export type MessageLogEntry = Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode' | 'batchId'> & { batchId?: string | null };
+export type MessageLogEntry = Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode' | 'batchId' | 'entryKey'> & { batchId?: string | null };
 
 /** One multi-row INSERT for many entries: batch sends record a whole slice at once, in their own transaction. */
 export function messageLogInsert(entries: MessageLogEntry[], createdAt: Date): [sql: string, params: unknown[]] {
@@ -19,6 +19,16 @@ export function messageLogInsert(entries: MessageLogEntry[], createdAt: Date): [
   ]);
   return [INSERT_COLUMNS + entries.map(() => ROW).join(', '), params];
 }
+
+const COLUMNS = 'open_id, template_id, page, kind, status, errcode, errmsg, msgid, requested_by, created_at, entry_key';
+/** Idempotent by entry_key: the same row written again (outbox, a timed-out insert that committed after all) is a no-op. */
+const INSERT_ONCE = {
+  mysql: `INSERT INTO \`message_log\` (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE entry_key = entry_key`,
+  sqlite: `INSERT INTO \`message_log\` (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_key) DO NOTHING`,
+};
+
+/** One attempt's row as the send recorded it: `entryKey` a UUID, `createdAt` ISO 8601 (it may be written later, from the outbox). */
+export type MessageLogRow = Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode' | 'entryKey' | 'batchId'> & { entryKey: string; createdAt: string };
 
 /** 'YYYY-MM-DD HH:MM:SS.SSS' in UTC: what TypeORM binds for a Date on both drivers, so since/until compare alike. */
 export function toSqlTimestamp(date: Date): string {
@@ -38,14 +48,21 @@ export interface MessageLogFilter {
 /** The `message_log` table. */
 @Injectable()
 export class MessageLogRepository {
-  constructor(@InjectRepository(MessageLog) private readonly logs: Repository<MessageLog>) {}
+  private readonly dialect: 'mysql' | 'sqlite';
 
-  insert(entry: MessageLogEntry, createdAt: Date): Promise<void> {
+  constructor(@InjectRepository(MessageLog) private readonly logs: Repository<MessageLog>) {
+    this.dialect = logs.manager.connection.options.type === 'mysql' ? 'mysql' : 'sqlite';
+  }
+
+  insertOnce(row: MessageLogRow): Promise<void> {
     return withDatabase(async () => {
       // Fixed SQL on this hot path (every send); created_at is stamped by the app, not by the column
       // default: SQLite's datetime('now') has no milliseconds and compares wrongly against
       // since/until, and MySQL's default follows the session time zone.
-      await this.logs.query(...messageLogInsert([entry], createdAt));
+      await this.logs.query(INSERT_ONCE[this.dialect], [
+        row.openId, row.templateId, row.page, row.kind, row.status, row.errcode, row.errmsg,
+        row.msgid, row.requestedBy, toSqlTimestamp(new Date(row.createdAt)), row.entryKey,
+      ]);
     });
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DomainError } from '../common/errors/domain.error.js';
@@ -14,8 +15,8 @@ import { UsersErrors } from '../users/users.errors.js';
 import type { ListMessagesQuery } from './dto/list-messages.query.js';
 import type { SendTemplateDto } from './dto/send-template.dto.js';
 import { IdempotencyStore } from './idempotency.store.js';
-import type { MessageLog } from './message-log.entity.js';
-import { type MessageLogEntry, MessageLogRepository } from './message-log.repository.js';
+import { MessageLogOutbox } from './message-log.outbox.js';
+import { type MessageLogRow, MessageLogRepository } from './message-log.repository.js';
 import { type MessageLogItem, toMessageLogItem } from './message-log.view.js';
 import { TemplatesErrors } from './templates.errors.js';
 
@@ -30,7 +31,7 @@ const NOT_SUBSCRIBED = 43101;
 @Injectable()
 export class TemplatesService {
   private readonly logger = new Logger(TemplatesService.name);
-  private readonly inFlightMs: number;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly client: WechatClient,
@@ -38,20 +39,21 @@ export class TemplatesService {
     private readonly users: UsersRepository,
     private readonly logs: MessageLogRepository,
     private readonly idempotency: IdempotencyStore,
+    private readonly outbox: MessageLogOutbox,
     private readonly subscriptions: SubscriptionsService,
     private readonly metrics: MetricsService,
     config: ConfigService<AppConfig, true>,
   ) {
-    // Worst case of one delivery: two waits for the token lock (each at most 4 timeouts + 5 s, see
-    // AccessTokenService) and two sends, each bounded by the WeChat timeout.
-    this.inFlightMs = config.get('wechat', { infer: true }).timeoutMs * 10 + 15_000;
+    // The claim is renewed every third of this while the request works; this only bounds how long
+    // a crashed instance's claim blocks the key. Past the store's and the database's deadlines.
+    this.leaseMs = config.get('wechat', { infer: true }).timeoutMs * 2 + 10_000;
   }
 
   async send(principal: Principal, dto: SendTemplateDto, idempotencyKey?: string): Promise<{ msgid: Msgid }> {
     const openid = await this.resolveRecipient(principal, dto);
     if (!idempotencyKey) return this.deliver(principal, openid, dto);
 
-    const claim = await this.idempotency.claim(principalLabel(principal), idempotencyKey, dto, this.inFlightMs);
+    const claim = await this.idempotency.claim(principalLabel(principal), idempotencyKey, dto, this.leaseMs);
     if (claim.kind === 'replay') {
       const { status, body } = claim.outcome;
       if (status === 200) return body as { msgid: Msgid };
@@ -64,25 +66,14 @@ export class TemplatesService {
       // 5xx and 429 are worth retrying: not kept, so the client's retry really sends.
       if (error instanceof DomainError && error.status < 500 && error.status !== 429) {
         const body = { statusCode: error.status, code: error.code, message: error.message, ...error.details };
-        await this.keep(claim.key, dto, { status: error.status, body });
+        await this.idempotency.complete(claim, { status: error.status, body });
       } else {
-        await this.idempotency.release(claim.key).catch(() => undefined);
+        await this.idempotency.release(claim).catch(() => undefined);
       }
       throw error;
     }
-    await this.keep(claim.key, dto, { status: 200, body: result });
+    await this.idempotency.complete(claim, { status: 200, body: result });
     return result;
-  }
-
-  /**
-   * Records the outcome under the key. The message has already gone (or been refused): a store
-   * failure here must not become an error the client retries. The key then stays "in flight"
-   * until it expires, which answers a retry with 409 instead of a second send.
-   */
-  private async keep(key: string, dto: SendTemplateDto, outcome: { status: number; body: Record<string, unknown> }) {
-    await this.idempotency.complete(key, dto, outcome).catch((error: unknown) => {
-      this.logger.error({ err: error }, 'Could not record the Idempotency-Key outcome');
-    });
   }
 
   async listMessages(query: ListMessagesQuery): Promise<{ items: MessageLogItem[]; nextCursor: string | null }> {
@@ -147,13 +138,20 @@ export class TemplatesService {
 
   /**
    * Records one attempt. The message has already gone to WeChat, so a failing insert must not turn
-   * the request into an error the client would retry (and send twice): it is logged instead.
+   * the request into an error the client would retry (and send twice): with the database
+   * unavailable the row goes to the outbox, written once the database answers again.
    */
-  private async record(entry: MessageLogEntry): Promise<void> {
+  private async record(entry: Omit<MessageLogRow, 'entryKey' | 'createdAt'>): Promise<void> {
     this.metrics.countTemplateMessage(entry.kind, entry.status);
+    const row = { ...entry, entryKey: randomUUID(), createdAt: new Date().toISOString() };
     try {
-      await this.logs.insert(entry, new Date());
+      await this.logs.insertOnce(row);
     } catch (error) {
+      // DATABASE_UNAVAILABLE (down, or no answer within DB_QUERY_TIMEOUT_MS).
+      if (error instanceof DomainError && error.status === 503) {
+        await this.outbox.add(row);
+        return;
+      }
       this.logger.error({ err: error, openid: entry.openId, templateId: entry.templateId }, 'Could not write message_log');
     }
   }

@@ -5,7 +5,7 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { KeyValueStore } from '../redis/key-value.store.js';
-import { StoreLock } from '../redis/store-lock.js';
+import { type HeldLock, StoreLock } from '../redis/store-lock.js';
 import { AccessTokenStore, type StoredToken } from './access-token.store.js';
 import { ForceRefreshBudget } from './force-refresh.budget.js';
 import { WechatClient } from './wechat.client.js';
@@ -15,7 +15,8 @@ export interface AccessTokenState {
   present: boolean;
   expiresInSeconds: number | null;
   lastRefreshAt: string | null;
-  lastError: { errcode: number | null; message: string; at: string } | null;
+  /** WeChat's errcode only: its errmsg (and transport error text) goes to the log, never to /health. */
+  lastError: { errcode: number | null; at: string } | null;
 }
 
 /** A token with less than this left is not handed out: a send with it could race its expiry. */
@@ -53,7 +54,8 @@ export class AccessTokenService {
     private readonly clock: Clock,
   ) {
     const wechat = config.get('wechat', { infer: true });
-    const key = `wechat:access-token:${client.appId}`;
+    // The hash tag keeps the token and its lock in one Redis Cluster slot (setIfHolding touches both).
+    const key = `wechat:access-token:{${client.appId}}`;
     this.tokens = new AccessTokenStore(store, clock, key);
     // Long enough for a fetch, a forced refresh and a retry of each; short enough that a crashed holder frees it soon.
     this.lock = new StoreLock(store, clock, `${key}:lock`, wechat.timeoutMs * 4 + 5_000);
@@ -145,20 +147,27 @@ export class AccessTokenService {
         const stored = await this.tokens.read();
         return stored && acceptable(stored) ? stored.token : null;
       },
-      work: () => this.fetchAndStore(failedToken),
+      work: (lock) => this.fetchAndStore(lock, failedToken),
       timeout: () =>
         new WechatTransportError(this.stable ? 'stable_token' : 'token', 'timeout', 'waited too long for another instance to fetch the access token'),
     });
   }
 
-  private async fetchAndStore(failedToken?: string): Promise<string> {
+  private async fetchAndStore(lock: HeldLock, failedToken?: string): Promise<string> {
     try {
       let result = await this.client.fetchAccessToken();
       // stable_token hands back the current token; if that is the one WeChat just refused, force a new one.
       if (this.stable && failedToken && result.accessToken === failedToken && (await this.forceRefreshBudget.take())) {
         result = await this.client.fetchAccessToken({ forceRefresh: true });
       }
-      const stored = await this.tokens.write(result);
+      // Only while this call still holds the lock: if it expired during the fetch, another holder
+      // may already have stored a newer token, which this one must not overwrite.
+      const stored = await this.tokens.writeWhileHolding(result, lock);
+      if (!stored) {
+        this.logger.warn('The access token lock expired during the fetch; keeping the token the next holder stored');
+        const current = await this.tokens.read();
+        return current && this.usable(current) ? current.token : result.accessToken;
+      }
       this.memo = { stored, until: stored.fetchedAt + MEMO_MS };
       this.lastRefreshAt = stored.fetchedAt;
       this.lastError = null;
@@ -166,11 +175,8 @@ export class AccessTokenService {
       return result.accessToken;
     } catch (error) {
       this.metrics.countTokenRefresh('failure');
-      this.lastError = {
-        errcode: error instanceof WechatApiError ? error.errcode : null,
-        message: (error as Error).message,
-        at: new Date(this.clock.now()).toISOString(),
-      };
+      this.lastError = { errcode: error instanceof WechatApiError ? error.errcode : null, at: new Date(this.clock.now()).toISOString() };
+      this.logger.warn(`Access token fetch failed: ${(error as Error).message}`);
       throw error;
     }
   }

@@ -18,14 +18,14 @@ export function isSandbox(config: WechatConfig): boolean {
 }
 
 export async function resolveWechatEndpoint(config: WechatConfig): Promise<WechatEndpoint> {
-  if (config.appId && config.appSecret) {
+  if (config.mode === 'live' && config.appId && config.appSecret) {
     return { baseUrl: config.apiBaseUrl, appId: config.appId, appSecret: config.appSecret, sandbox: null };
   }
   // Loaded only in sandbox mode, so a live deployment never loads the fake.
   const { FakeWechatServer } = await import('../sandbox/fake-wechat.server.js');
   const fake = await FakeWechatServer.start({ acceptAnyCode: true, openSubscriptions: true });
   new Logger('WechatSandbox').warn(
-    `SANDBOX MODE: WECHAT_APP_ID is not set, so WeChat is a built-in fake at ${fake.baseUrl}. ` +
+    `SANDBOX MODE: WeChat is a built-in fake at ${fake.baseUrl} (embedded defaults or WECHAT_SANDBOX=true). ` +
       'Any login code is accepted and messages go nowhere. Set WECHAT_APP_ID and WECHAT_APP_SECRET for real WeChat.',
   );
   return { baseUrl: fake.baseUrl, appId: fake.appId, appSecret: fake.appSecret, sandbox: fake };

@@ -3,6 +3,7 @@ import { KeyValueStore } from '../../src/redis/key-value.store.js';
 import { AccessTokenService } from '../../src/wechat/access-token.service.js';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { describeWithServices } from '../support/backends.js';
+import { waitFor } from '../support/service-processes.js';
 import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
 
 const modes = [
@@ -60,7 +61,7 @@ describeWithServices({ mysql: true, redis: true }, 'access token shared by two i
 
     it('refreshes near expiry on schedule with one fetch for both instances, and sends in flight never fail', async () => {
       const store = a.app.get(KeyValueStore);
-      const key = `wechat:access-token:${fake.appId}`;
+      const key = `wechat:access-token:{${fake.appId}}`;
       const stored = JSON.parse((await store.get(key)) as string);
       await store.set(key, JSON.stringify({ ...stored, expiresAt: Date.now() + 100_000 }), 100_000);
       fake.resetCalls();
@@ -85,18 +86,55 @@ describeWithServices({ mysql: true, redis: true }, 'access token shared by two i
 
     it('keeps the current token when a scheduled refresh fails and reports the error in /health', async () => {
       const store = a.app.get(KeyValueStore);
-      const key = `wechat:access-token:${fake.appId}`;
+      const key = `wechat:access-token:{${fake.appId}}`;
       const stored = JSON.parse((await store.get(key)) as string);
       await store.set(key, JSON.stringify({ ...stored, expiresAt: Date.now() + 200_000 }), 200_000);
       fake.failNext(endpoint, -1, 2);
       await a.app.get(AccessTokenService).refreshIfDue();
       expect(JSON.parse((await store.get(key)) as string).token).toBe(stored.token);
       const health = await request(a.url).get('/health').expect(200);
-      expect(health.body.info.wechatAccessToken).toMatchObject({ present: true, lastError: { errcode: -1 } });
+      expect(health.body.info.wechatAccessToken).toMatchObject({ present: true, lastError: { errcode: -1, at: expect.any(String) } });
+      // WeChat's errmsg goes to the log only.
+      expect(health.body.info.wechatAccessToken.lastError).toEqual({ errcode: -1, at: expect.any(String) });
+      expect(JSON.stringify(health.body)).not.toMatch(/system error|rid:/);
       expect(JSON.stringify(health.body)).not.toContain(stored.token);
       const statuses = await sendMany(4);
       expect(statuses).toEqual([200, 200, 200, 200]);
     });
+  });
+});
+
+describeWithServices({ redis: true }, 'access token lock ownership', () => {
+  let fake: FakeWechatServer;
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    fake = await FakeWechatServer.start();
+    // classic: every fetch mints a different token, so whose token is stored is visible.
+    const env = { WECHAT_TOKEN_MODE: 'classic' };
+    [a, b] = await Promise.all([startTestApp({ fake, env }), startTestApp({ fake, env })]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await fake?.close();
+  });
+
+  it('a holder whose lock expired while it fetched does not overwrite the token the next holder stored', async () => {
+    const store = a.app.get(KeyValueStore);
+    const key = `wechat:access-token:{${fake.appId}}`;
+    fake.setLatency(1500);
+    const slow = a.app.get(AccessTokenService).get();
+    await waitFor(async () => fake.calls('token') === 1, 'the first fetch', 5000);
+    // The first holder's lock runs out while WeChat is still answering it.
+    await store.delete(`${key}:lock`);
+    fake.setLatency(0);
+    const fresh = await b.app.get(AccessTokenService).get();
+    expect(JSON.parse((await store.get(key)) as string).token).toBe(fresh);
+
+    const late = await slow;
+    expect(fake.calls('token')).toBe(2);
+    expect(JSON.parse((await store.get(key)) as string).token).toBe(fresh);
+    expect(late).toBe(fresh);
   });
 });
 

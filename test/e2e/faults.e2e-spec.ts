@@ -32,7 +32,8 @@ describeWithServices({ mysql: true, redis: true }, 'outages of real dependencies
       expect(guarded.ms).toBeLessThan(2000);
       const health = await timed(() => request(t.url).get('/health'));
       expect(health.result.status).toBe(503);
-      expect(health.result.body.error.redis.status).toBe('down');
+      expect(health.result.body.error).toEqual({ redis: { status: 'down', kind: 'redis' } });
+      expect(JSON.stringify(health.result.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|connect|closed|message/i);
       expect(health.ms).toBeLessThan(3000);
       const refused = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) });
       expect(refused.status).toBe(503);
@@ -70,7 +71,8 @@ describeWithServices({ mysql: true, redis: true }, 'outages of real dependencies
       expect(me.body.id).toBe(before.body.user.id);
       const health = await timed(() => request(t.url).get('/health'));
       expect(health.result.status).toBe(503);
-      expect(health.result.body.error.database.status).toBe('down');
+      expect(health.result.body.error).toEqual({ database: { status: 'down' } });
+      expect(JSON.stringify(health.result.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|connect|message/i);
       expect(health.ms).toBeLessThan(3000);
 
       await db.resume();

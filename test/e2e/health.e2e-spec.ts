@@ -17,6 +17,7 @@ describe('GET /health', () => {
     expect(res.body.info.redis).toEqual({ status: 'up', kind: usesRedis ? 'redis' : 'memory' });
     // Nothing has asked for a token yet: the app fetches one on first use, never at start.
     expect(res.body.info.wechatAccessToken).toEqual({ status: 'up', present: false, expiresInSeconds: null, lastRefreshAt: null, lastError: null });
+    expect(res.body.info.wechat).toEqual({ status: 'up', mode: 'live' });
   });
 
   it('reports the access token state once one was fetched, never the token itself', async () => {
@@ -52,6 +53,12 @@ describe('GET /health with Redis unreachable', () => {
     expect(res.body.status).toBe('error');
     expect(res.body.error.redis.status).toBe('down');
     expect(res.body.details.database.status).toBe('up');
+  });
+
+  it('carries no driver error text: a failing part says only its status', async () => {
+    const res = await request(t.url).get('/health').expect(503);
+    expect(res.body.error).toEqual({ redis: { status: 'down', kind: 'redis' } });
+    expect(JSON.stringify(res.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|:1\b|connect|closed|message/i);
   });
 
   it('answers guarded routes with 503, not 401 or a hang', async () => {

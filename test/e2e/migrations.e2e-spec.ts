@@ -28,6 +28,23 @@ async function indexesOf(ds: DataSource, table: string): Promise<Array<{ Key_nam
   return rows.map((row) => ({ Key_name: row.Key_name, Non_unique: Number(row.Non_unique), Column_name: row.Column_name }));
 }
 
+const BINARY_COLLATIONS = {
+  'message_log.msgid': 'utf8mb4_bin',
+  'message_log.open_id': 'utf8mb4_bin',
+  'message_log.template_id': 'utf8mb4_bin',
+  'user.open_id': 'utf8mb4_bin',
+  'user.union_id': 'utf8mb4_bin',
+};
+
+async function collationsOf(ds: DataSource): Promise<Record<string, string>> {
+  const rows: Array<{ name: string; collation: string }> = await ds.query(
+    'SELECT CONCAT(TABLE_NAME, \'.\', COLUMN_NAME) AS name, COLLATION_NAME AS collation FROM information_schema.COLUMNS ' +
+      "WHERE TABLE_SCHEMA = DATABASE() AND CONCAT(TABLE_NAME, '.', COLUMN_NAME) IN (?) ORDER BY name",
+    [Object.keys(BINARY_COLLATIONS)],
+  );
+  return Object.fromEntries(rows.map((row) => [row.name, row.collation]));
+}
+
 describeWithServices({ mysql: true }, 'MySQL migrations', () => {
   it('create the user table with a unique open_id on an empty database, and revert', async () => {
     const db = await createScratchDatabase('mig_empty');
@@ -35,7 +52,13 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
       await withDataSource(db.url, async (ds) => {
         const applied = await ds.runMigrations();
         expect(applied.map((m) => m.name)).toEqual([
-          'UserTable1764000000000', 'MessageLogTable1764000000001', 'UserProfileColumns1764000000200', 'SubscriptionAndDelivery1764000000300', 'Batches1764000000400',
+          'UserTable1764000000000',
+          'MessageLogTable1764000000001',
+          'WechatIdsBinary1764000000100',
+          'MessageLogEntryKey1764000000101',
+          'UserProfileColumns1764000000200',
+          'SubscriptionAndDelivery1764000000300',
+          'Batches1764000000400',
         ]);
         const unique = (await indexesOf(ds, 'user')).find((i) => i.Key_name === 'uq_user_open_id');
         expect(unique).toMatchObject({ Non_unique: 0, Column_name: 'open_id' });
@@ -44,6 +67,8 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
           'id', 'open_id', 'union_id', 'nickname', 'avatar_url', 'phone_number', 'pure_phone_number', 'country_code', 'created_at', 'updated_at',
         ]);
         await expect(ds.query("INSERT INTO `user` (open_id) VALUES ('dup'), ('dup')")).rejects.toThrow(/Duplicate/);
+        await ds.query("INSERT INTO `user` (open_id) VALUES ('oCase'), ('ocase')");
+        expect(await collationsOf(ds)).toEqual(BINARY_COLLATIONS);
 
         const subscriptionColumns: Array<{ Field: string; Collation: string | null }> = await ds.query('SHOW FULL COLUMNS FROM `subscription`');
         expect(subscriptionColumns.map((c) => [c.Field, c.Collation])).toEqual([
@@ -71,6 +96,11 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
         await ds.undoLastMigration();
         expect((await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field)).toEqual(['id', 'open_id', 'union_id', 'created_at', 'updated_at']);
         await ds.undoLastMigration();
+        expect((await ds.query('SHOW COLUMNS FROM `message_log`')).map((c: { Field: string }) => c.Field)).not.toContain('entry_key');
+        await ds.query("DELETE FROM `user` WHERE open_id = 'ocase' COLLATE utf8mb4_bin");
+        await ds.undoLastMigration();
+        expect(Object.values(await collationsOf(ds)).every((c) => c !== 'utf8mb4_bin')).toBe(true);
+        await ds.undoLastMigration();
         expect(await ds.query("SHOW TABLES LIKE 'message_log'")).toHaveLength(0);
         await ds.undoLastMigration();
         const reverted = await indexesOf(ds, 'user');
@@ -83,27 +113,33 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
     }
   });
 
-  it('upgrade the original table: one row per open_id, the oldest id kept, no other row lost', async () => {
+  it('upgrade the original table: one row per open_id compared byte for byte (a and A stay two users), the oldest id kept, no other row lost', async () => {
     const db = await createScratchDatabase('mig_legacy');
     try {
       const connection = await mysql.createConnection({ uri: db.url });
       await connection.query(LEGACY_DDL);
       await connection.query(
         "INSERT INTO `user` (id, open_id, created_at) VALUES (1,'a','2019-01-01 00:00:00'),(2,'b','2019-01-02 00:00:00')," +
-          "(3,'a','2019-01-03 00:00:00'),(4,'c','2019-01-04 00:00:00'),(5,'b','2019-01-05 00:00:00'),(6,'a','2019-01-06 00:00:00'),(7,'d','2019-01-07 00:00:00')",
+          "(3,'a','2019-01-03 00:00:00'),(4,'c','2019-01-04 00:00:00'),(5,'b','2019-01-05 00:00:00'),(6,'a','2019-01-06 00:00:00'),(7,'d','2019-01-07 00:00:00')," +
+          "(8,'A','2019-01-08 00:00:00'),(9,'D','2019-01-09 00:00:00'),(10,'A','2019-01-10 00:00:00')",
       );
       await connection.end();
 
       await withDataSource(db.url, async (ds) => {
         await ds.runMigrations();
         const rows = await ds.query('SELECT id, open_id, union_id, created_at FROM `user` ORDER BY id');
-        expect(rows.map((r: { id: number; open_id: string }) => [Number(r.id), r.open_id])).toEqual([[1, 'a'], [2, 'b'], [4, 'c'], [7, 'd']]);
-        expect(rows.map((r: { union_id: unknown }) => r.union_id)).toEqual([null, null, null, null]);
+        expect(rows.map((r: { id: number; open_id: string }) => [Number(r.id), r.open_id])).toEqual([[1, 'a'], [2, 'b'], [4, 'c'], [7, 'd'], [8, 'A'], [9, 'D']]);
+        expect(rows.map((r: { union_id: unknown }) => r.union_id)).toEqual([null, null, null, null, null, null]);
         expect(new Date(rows[0].created_at).toISOString()).toBe('2019-01-01T00:00:00.000Z');
         const indexes = await indexesOf(ds, 'user');
         expect(indexes.find((i) => i.Key_name === 'uq_user_open_id')).toMatchObject({ Non_unique: 0 });
         expect(indexes.find((i) => i.Key_name === 'idx_oid')).toBeUndefined();
-        for (let left = ds.migrations.length; left > 0; left -= 1) await ds.undoLastMigration();
+        const binary = ds.migrations.findIndex((m) => m.name === 'WechatIdsBinary1764000000100');
+        for (let left = ds.migrations.length; left > binary + 1; left -= 1) await ds.undoLastMigration();
+        // Back to a case-insensitive unique open_id would merge users: the revert refuses instead.
+        await expect(ds.undoLastMigration()).rejects.toThrow(/Duplicate/);
+        await ds.query("DELETE FROM `user` WHERE open_id IN ('A', 'D')"); // still binary: only the upper-case rows
+        for (let left = binary + 1; left > 0; left -= 1) await ds.undoLastMigration();
         expect(Number((await ds.query('SELECT COUNT(*) AS n FROM `user`'))[0].n)).toBe(4);
       });
     } finally {

@@ -1,17 +1,16 @@
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { databaseUrl, httpAdapter, redisUrl } from '../support/backends.js';
+import { BUILT_DIR as OUT_DIR, buildOnce } from '../support/built-app.js';
 import { freePort, waitFor } from '../support/service-processes.js';
 import { uniqueOpenid } from '../support/test-app.js';
-
-const run = promisify(execFile);
-const OUT_DIR = '.test-dist';
 
 describe('SIGTERM under load (the built app in its own process)', () => {
   let fake: FakeWechatServer;
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', OUT_DIR], { timeout: 120_000 });
+    await buildOnce();
     fake = await FakeWechatServer.start();
   }, 150_000);
   afterAll(() => fake?.close());
@@ -67,5 +66,68 @@ describe('SIGTERM under load (the built app in its own process)', () => {
     expect(code).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     expect(stderr).toBe('');
+  }, 60_000);
+
+  it('closes a client stuck mid-request at the drain deadline, answers in-flight requests with Connection: close, closes the database and Redis, and exits 0 within 10 s', async () => {
+    const port = await freePort();
+    const child = spawn('node', [`${OUT_DIR}/main.js`], {
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        PORT: String(port),
+        HTTP_ADAPTER: httpAdapter,
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redisUrl ?? '',
+        WECHAT_APP_ID: fake.appId,
+        WECHAT_APP_SECRET: fake.appSecret,
+        WECHAT_API_BASE_URL: fake.baseUrl,
+        THROTTLE_LOGIN_LIMIT: '0',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/health`)).status === 200, 'the built app', 30_000);
+
+    // A client that announced 100 bytes and sends one every 2 s.
+    const stuck = connect(port, '127.0.0.1');
+    await new Promise((resolve) => stuck.once('connect', resolve));
+    stuck.write('POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+    const trickle = setInterval(() => stuck.writable && stuck.write(' '), 2000);
+    let stuckClosedAt = 0;
+    stuck.on('error', () => undefined);
+    stuck.once('close', () => (stuckClosedAt = Date.now()));
+
+    // A slow request in flight on a keep-alive connection when SIGTERM arrives.
+    const agent = new Agent({ keepAlive: true });
+    fake.setLatency(1500);
+    const inFlight = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = httpRequest(`${base}/auth/login`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ code: fake.issueLoginCode(uniqueOpenid()) }));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const signalledAt = Date.now();
+    child.kill('SIGTERM');
+
+    const answer = await inFlight;
+    const code = await exited;
+    const exitedAfter = Date.now() - signalledAt;
+    clearInterval(trickle);
+    fake.setLatency(0);
+    agent.destroy();
+    process.stdout.write(`SIGTERM with a stuck client: exit ${code} after ${exitedAfter} ms, stuck socket closed after ${stuckClosedAt - signalledAt} ms\n`);
+    expect(answer).toEqual({ status: 200, connection: 'close' });
+    expect(code).toBe(0);
+    expect(exitedAfter).toBeLessThan(10_000);
+    expect(stuckClosedAt).toBeGreaterThan(0);
+    expect(output).toContain('Shutdown complete: HTTP drained, database and Redis closed');
   }, 60_000);
 });

@@ -60,6 +60,16 @@ export class OwnRedis {
     await stop(this.child);
     this.child = null;
   }
+
+  /** SIGSTOP: the server keeps its connections open and answers nothing (a stalled Redis). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  unpause(): void {
+    this.child?.kill('SIGCONT');
+  }
 }
 
 /** A second mariadbd with its own datadir and port, so a test can take the database down for real. */

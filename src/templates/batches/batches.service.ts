@@ -33,12 +33,11 @@ export class BatchesService {
       accepted = await this.createNow(principal, dto);
     } catch (error) {
       // Nothing was queued (createNow undoes its rows): the client's retry really creates it.
-      await this.idempotency.release(claim.key).catch(() => undefined);
+      await this.idempotency.release(claim).catch(() => undefined);
       throw error;
     }
-    await this.idempotency.complete(claim.key, dto, { status: 202, body: { ...accepted } }).catch((error: unknown) => {
-      this.logger.error({ err: error }, 'Could not record the Idempotency-Key outcome of a batch');
-    });
+    // Never throws: a store that cannot take the outcome now gets it later, the claim renewed meanwhile.
+    await this.idempotency.complete(claim, { status: 202, body: { ...accepted } });
     return accepted;
   }
 

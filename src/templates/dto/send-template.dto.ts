@@ -5,19 +5,20 @@ import { IsKeywordData } from './keyword-data.validator.js';
 export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
 export const LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const;
 
+// class-validator checks a property's decorators right to left: the type check (last) speaks first.
 export class SendTemplateDto {
   @ApiPropertyOptional({ description: 'Recipient; a user session may omit it (itself). A service must name openid or userId.' })
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'openid must be 1-64 letters, digits, _ or -' })
+  @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'openid must be 1-64 letters, digits, _ or -' }) @IsString()
   openid?: string;
 
   @ApiPropertyOptional({ description: 'Recipient by our user id, instead of openid' })
   @IsOptional() @IsInt() @Min(1)
   userId?: number;
 
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(128)
+  @ApiProperty() @MaxLength(128) @IsNotEmpty() @IsString()
   templateId!: string;
 
-  @ApiPropertyOptional({ example: 'pages/index/index?foo=bar' }) @IsOptional() @IsString() @MaxLength(512)
+  @ApiPropertyOptional({ example: 'pages/index/index?foo=bar' }) @IsOptional() @MaxLength(512) @IsString()
   page?: string;
 
   @ApiProperty({ example: { thing1: { value: 'Order shipped' } }, description: 'Keyword values; subscribe keywords are checked against WeChat rules' })
@@ -31,7 +32,7 @@ export class SendTemplateDto {
   lang?: (typeof LANGS)[number];
 
   @ApiPropertyOptional({ description: 'Legacy form_id: sends the retired template message instead' })
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(128)
+  @IsOptional() @MaxLength(128) @IsNotEmpty() @IsString()
   formId?: string;
 }
 
