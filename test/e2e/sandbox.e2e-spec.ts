@@ -51,8 +51,6 @@ describe('sandbox mode (the built-in fake WeChat)', () => {
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitFor(async () => (await fetch(`${base}/health`)).status === 200, 'the sandbox app', 30_000);
-      const health = (await (await fetch(`${base}/health`)).json()) as { info: { wechat: unknown } };
-      expect(health.info.wechat).toEqual({ status: 'up', mode: 'sandbox' });
       const login = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'any-code-at-all' }) });
       expect(login.status).toBe(200);
       const { token } = (await login.json()) as { token: string };
@@ -79,7 +77,9 @@ describe('sandbox mode (the built-in fake WeChat)', () => {
       expect(Object.fromEntries(statuses)).toEqual({ 200: 3000 });
       expect(app.child.exitCode).toBeNull();
       expect(memory.peakMb).toBeLessThan(300);
-      expect((await fetch(`${base}/health`)).status).toBe(200);
+      const health = await fetch(`${base}/health`);
+      expect(health.status).toBe(200);
+      expect(((await health.json()) as { info: { wechat: unknown } }).info.wechat).toEqual({ status: 'up', mode: 'sandbox' });
     } finally {
       app.child.kill('SIGKILL');
       await app.exited;
