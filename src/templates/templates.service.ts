@@ -123,15 +123,19 @@ export class TemplatesService {
               lang: dto.lang,
             }),
       );
-      await this.record({ ...base, status: 'sent', errcode: 0, errmsg: 'ok', msgid: msgid === null ? null : String(msgid) });
-      if (!legacy) await this.subscriptions.recordSendOutcome(openid, dto.templateId, 'sent');
+      // Side by side (neither throws): with a stuck database each waits its own deadline, not the sum.
+      await Promise.all([
+        this.record({ ...base, status: 'sent', errcode: 0, errmsg: 'ok', msgid: msgid === null ? null : String(msgid) }),
+        legacy ? undefined : this.subscriptions.recordSendOutcome(openid, dto.templateId, 'sent'),
+      ]);
       return { msgid };
     } catch (error) {
       if (!isWechatError(error)) throw error;
-      await this.record({ ...base, status: 'failed', ...failureOf(error), msgid: null });
-      if (!legacy && error instanceof WechatApiError && error.errcode === NOT_SUBSCRIBED) {
-        await this.subscriptions.recordSendOutcome(openid, dto.templateId, 'not_subscribed');
-      }
+      const notSubscribed = !legacy && error instanceof WechatApiError && error.errcode === NOT_SUBSCRIBED;
+      await Promise.all([
+        this.record({ ...base, status: 'failed', ...failureOf(error), msgid: null }),
+        notSubscribed ? this.subscriptions.recordSendOutcome(openid, dto.templateId, 'not_subscribed') : undefined,
+      ]);
       throw toDomainError(error, SEND_ERRORS);
     }
   }
