@@ -9,7 +9,7 @@ describe('validateEnvironment', () => {
     const config = validateEnvironment({});
     expect(config.http).toEqual({ port: 3000, adapter: 'express', bodyLimitBytes: 65536, trustProxy: false });
     expect(config.database).toEqual({ type: 'sqlite', url: 'data/app.sqlite', migrate: true, queryTimeoutMs: 2000 });
-    expect(config.redis).toEqual({ url: null, commandTimeoutMs: 1000 });
+    expect(config.redis).toEqual({ url: null, clusterNodes: null, commandTimeoutMs: 1000 });
     expect(config.wechat).toEqual({
       mode: 'sandbox',
       appId: null,
@@ -75,6 +75,7 @@ describe('validateEnvironment', () => {
     ['WECHAT_SANDBOX', { WECHAT_SANDBOX: 'yes' }],
     ['WECHAT_APP_ID', { DATABASE_URL: 'mysql://root@127.0.0.1:3306/app' }],
     ['WECHAT_APP_ID', { REDIS_URL: 'redis://127.0.0.1:6379/0' }],
+    ['WECHAT_APP_ID', { REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001' }],
     ['WECHAT_APP_ID', { WECHAT_SANDBOX: 'false' }],
     ['WECHAT_APP_ID', { WECHAT_SANDBOX: 'true', WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's' }],
   ])('rejects a bad %s with one line naming it', (variable, env) => {
