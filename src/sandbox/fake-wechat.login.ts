@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { FAKE_LIMITS, setBounded } from './fake-wechat.bounds.js';
+import { type FakeLimits, setBounded } from './fake-wechat.bounds.js';
 import { Rejection } from './fake-wechat.errors.js';
 
 const LOGIN_CODE_TTL_MS = 300_000;
@@ -22,6 +22,7 @@ export interface LoginCodesOptions {
   now: () => number;
   /** Sandbox mode: a code never issued is accepted once, for the openid derived from it. */
   acceptAnyCode: boolean;
+  limits: FakeLimits;
   /** Called for every openid that logs in or gets a code. */
   onUser: (openid: string) => void;
 }
@@ -74,8 +75,8 @@ export class FakeLoginCodes {
 
   private register(code: string, entry: LoginCode): LoginCode {
     this.options.onUser(entry.openid);
-    setBounded(this.sessionKeys, entry.openid, randomBytes(16).toString('base64'), FAKE_LIMITS.records);
-    setBounded(this.codes, code, entry, FAKE_LIMITS.loginCodes);
+    setBounded(this.sessionKeys, entry.openid, randomBytes(16).toString('base64'), this.options.limits.records);
+    setBounded(this.codes, code, entry, this.options.limits.loginCodes);
     return entry;
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { addBounded, FAKE_LIMITS, pushBounded, setBounded } from './fake-wechat.bounds.js';
+import { addBounded, type FakeLimits, pushBounded, setBounded } from './fake-wechat.bounds.js';
 import { Rejection } from './fake-wechat.errors.js';
 import { keywordValueAccepted } from './fake-wechat.keyword-rules.js';
 import { isObject, type JsonObject } from './fake-wechat.request.js';
@@ -24,6 +24,7 @@ export interface MessageDeskOptions {
   now: () => number;
   /** Sandbox mode: any openid/template, unlimited credit, and any form_id once. */
   openSubscriptions: boolean;
+  limits: FakeLimits;
   /** Called for every accepted subscribe message (the fake then reports its delivery). */
   onSubscribeSent?: (message: ReceivedMessage) => void;
 }
@@ -61,7 +62,7 @@ function optionalChoice(body: JsonObject, field: string, choices: ReadonlySet<st
  * (wechat-api.md §4, §5). Checks run in a fixed order: touser, template, data, page, then credit or form_id.
  */
 export class FakeMessageDesk {
-  /** Successfully accepted sends, in order (the last FAKE_LIMITS.messages). */
+  /** Successfully accepted sends, in order (the last this.options.limits.messages). */
   readonly messages: ReceivedMessage[] = [];
 
   private readonly users = new Set<string>();
@@ -74,7 +75,7 @@ export class FakeMessageDesk {
   constructor(private readonly options: MessageDeskOptions) {}
 
   registerUser(openid: string): void {
-    addBounded(this.users, openid, FAKE_LIMITS.records);
+    addBounded(this.users, openid, this.options.limits.records);
   }
 
   addTemplate(templateId: string, keywords?: string[]): void {
@@ -85,13 +86,13 @@ export class FakeMessageDesk {
     this.registerUser(openid);
     if (!this.templates.has(templateId)) this.addTemplate(templateId);
     const key = creditKey(openid, templateId);
-    setBounded(this.credits, key, (this.credits.get(key) ?? 0) + count, FAKE_LIMITS.records);
+    setBounded(this.credits, key, (this.credits.get(key) ?? 0) + count, this.options.limits.records);
   }
 
   issueFormId(openid: string): string {
     this.registerUser(openid);
     const formId = randomBytes(16).toString('hex');
-    setBounded(this.formIds, formId, { openid, issuedAt: this.options.now(), used: false }, FAKE_LIMITS.records);
+    setBounded(this.formIds, formId, { openid, issuedAt: this.options.now(), used: false }, this.options.limits.records);
     return formId;
   }
 
@@ -133,7 +134,7 @@ export class FakeMessageDesk {
     for (const key of ['page', 'formId', 'miniprogramState', 'lang'] as const) {
       if (received[key] === undefined) delete received[key];
     }
-    pushBounded(this.messages, received, FAKE_LIMITS.messages);
+    pushBounded(this.messages, received, this.options.limits.messages);
     if (received.kind === 'subscribe') this.options.onSubscribeSent?.(received);
     // Written by hand: msgid is an int64 literal beyond 2^53 that JSON.stringify cannot produce.
     return `{"errcode":0,"errmsg":"ok","msgid":${msgid}}`;
@@ -183,7 +184,7 @@ export class FakeMessageDesk {
     let entry = this.formIds.get(formId);
     if (entry === undefined && this.options.openSubscriptions) {
       entry = { openid: touser, issuedAt: now, used: false };
-      setBounded(this.formIds, formId, entry, FAKE_LIMITS.records);
+      setBounded(this.formIds, formId, entry, this.options.limits.records);
     }
     if (entry === undefined || entry.openid !== touser) throw new Rejection(41028);
     if (entry.used) throw new Rejection(41029);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { type FakeLimits, TEST_LIMITS } from './fake-wechat.bounds.js';
 import { errorBody, Rejection } from './fake-wechat.errors.js';
 import { FakeLoginCodes } from './fake-wechat.login.js';
 import { FakeMessageDesk, type ReceivedMessage } from './fake-wechat.messages.js';
@@ -31,6 +32,8 @@ export interface FakeWechatOptions {
   overlapSeconds?: number;
   /** `/cgi-bin/token` calls per day before 45009. Default 2000. */
   classicDailyQuota?: number;
+  /** How much it remembers (oldest forgotten first). Default TEST_LIMITS; the sandbox in the app uses SANDBOX_LIMITS. */
+  limits?: FakeLimits;
   /** Clock in ms. Default Date.now. */
   now?: () => number;
   /** With a push target set, how long after an accepted subscribe send its sent event is pushed. Default 200. */
@@ -118,6 +121,7 @@ export class FakeWechatServer {
 
   private constructor(options: FakeWechatOptions) {
     const now = options.now ?? Date.now;
+    const limits = options.limits ?? TEST_LIMITS;
     this.appId = options.appId ?? `wxfake${randomBytes(6).toString('hex')}`;
     this.appSecret = options.appSecret ?? randomBytes(16).toString('hex');
     this.host = options.host ?? '127.0.0.1';
@@ -125,6 +129,7 @@ export class FakeWechatServer {
       ttlMs: (options.tokenTtlSeconds ?? 7200) * 1000,
       overlapMs: (options.overlapSeconds ?? 300) * 1000,
       classicDailyQuota: options.classicDailyQuota ?? 2000,
+      maxTokens: limits.tokens,
       now,
     });
     this.originalId = `gh_${randomBytes(6).toString('hex')}`;
@@ -132,11 +137,13 @@ export class FakeWechatServer {
     this.desk = new FakeMessageDesk({
       now,
       openSubscriptions: options.openSubscriptions ?? false,
+      limits,
       onSubscribeSent: (message) => this.scheduleSentEvent(message),
     });
     this.logins = new FakeLoginCodes({
       now,
       acceptAnyCode: options.acceptAnyCode ?? false,
+      limits,
       onUser: (openid) => this.desk.registerUser(openid),
     });
     this.messages = this.desk.messages;

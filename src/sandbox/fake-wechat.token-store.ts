@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { FAKE_LIMITS, setBounded } from './fake-wechat.bounds.js';
+import { setBounded } from './fake-wechat.bounds.js';
 
 export interface TokenStoreOptions {
   ttlMs: number;
   overlapMs: number;
   classicDailyQuota: number;
+  /** Tokens remembered (oldest forgotten first). */
+  maxTokens: number;
   now: () => number;
 }
 
@@ -144,7 +146,7 @@ export class FakeTokenStore {
     // Real tokens look like `80_<~140 url-safe chars>`; WeChat tells clients to reserve 512 chars.
     const value = `${this.serial++}_${randomBytes(105).toString('base64url')}`;
     const record = { value, invalidAt: Number.POSITIVE_INFINITY, expiresAt: now + this.options.ttlMs };
-    setBounded(this.tokens, value, record, FAKE_LIMITS.tokens);
+    setBounded(this.tokens, value, record, this.options.maxTokens);
     return record;
   }
 

@@ -23,7 +23,8 @@ export async function resolveWechatEndpoint(config: WechatConfig): Promise<Wecha
   }
   // Loaded only in sandbox mode, so a live deployment never loads the fake.
   const { FakeWechatServer } = await import('../sandbox/fake-wechat.server.js');
-  const fake = await FakeWechatServer.start({ acceptAnyCode: true, openSubscriptions: true });
+  const { SANDBOX_LIMITS } = await import('../sandbox/fake-wechat.bounds.js');
+  const fake = await FakeWechatServer.start({ acceptAnyCode: true, openSubscriptions: true, limits: SANDBOX_LIMITS });
   new Logger('WechatSandbox').warn(
     `SANDBOX MODE: WeChat is a built-in fake at ${fake.baseUrl} (embedded defaults or WECHAT_SANDBOX=true). ` +
       'Any login code is accepted and messages go nowhere. Set WECHAT_APP_ID and WECHAT_APP_SECRET for real WeChat.',
