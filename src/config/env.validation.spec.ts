@@ -94,7 +94,11 @@ describe('validateEnvironment', () => {
   it('runs the sandbox only on embedded defaults or when WECHAT_SANDBOX=true says so', () => {
     expect(validateEnvironment({}).wechat.mode).toBe('sandbox');
     expect(validateEnvironment({ DATABASE_URL: 'sqlite::memory:' }).wechat.mode).toBe('sandbox');
-    const explicit = validateEnvironment({ WECHAT_SANDBOX: 'true', DATABASE_URL: 'mysql://root@127.0.0.1:3306/app', REDIS_URL: 'redis://127.0.0.1:6379/0' });
+    const explicit = validateEnvironment({
+      WECHAT_SANDBOX: 'true',
+      DATABASE_URL: 'mysql://root@127.0.0.1:3306/app',
+      REDIS_URL: 'redis://127.0.0.1:6379/0',
+    });
     expect(explicit.wechat).toMatchObject({ mode: 'sandbox', appId: null, appSecret: null });
     const live = validateEnvironment({ WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's', REDIS_URL: 'redis://127.0.0.1:6379/0' });
     expect(live.wechat).toMatchObject({ mode: 'live', appId: 'wx1', appSecret: 's' });

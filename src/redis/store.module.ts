@@ -26,7 +26,10 @@ import { RedisKeyValueStore } from './redis-key-value.store.js';
       useFactory: (redis: RedisConnection | null) => ({
         stores: [
           redis
-            ? new Keyv({ store: withDeadlines(new KeyvRedis(redis.client, { throwOnConnectError: false }), redis.deadline), namespace: 'cache' })
+            ? new Keyv({
+                store: withDeadlines(new KeyvRedis(redis.client, { throwOnConnectError: false }), redis.deadline),
+                namespace: 'cache',
+              })
             : new Keyv({ store: new ExpiringMap(), namespace: 'cache' }),
         ],
       }),

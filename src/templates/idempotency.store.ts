@@ -15,8 +15,7 @@ export interface StoredOutcome {
 }
 
 type IdempotencyRecord =
-  | { state: 'in_flight'; fingerprint: string; owner: string }
-  | ({ state: 'done'; fingerprint: string } & StoredOutcome);
+  { state: 'in_flight'; fingerprint: string; owner: string } | ({ state: 'done'; fingerprint: string } & StoredOutcome);
 
 /** Renews a claim every third of its lease until stopped. */
 export interface Renewal {

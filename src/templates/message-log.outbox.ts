@@ -32,7 +32,10 @@ export class MessageLogOutbox implements OnApplicationShutdown {
       this.logger.warn({ entryKey: row.entryKey }, 'message_log row queued until the database answers again');
     } catch (error) {
       this.keepLocally(row);
-      this.logger.error({ err: error, entryKey: row.entryKey }, 'message_log row kept in process: neither the database nor the store answered');
+      this.logger.error(
+        { err: error, entryKey: row.entryKey },
+        'message_log row kept in process: neither the database nor the store answered',
+      );
     }
   }
 

@@ -31,15 +31,19 @@ function postWithNodeHttp(url: string, path: string, body: Buffer, chunk: number
     const settle = () => {
       if (answered && sent) setTimeout(() => resolve(outcome), 200);
     };
-    const req = httpRequest(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      outcome.status = res.statusCode ?? 0;
-      res.setEncoding('utf8');
-      res.on('data', (text: string) => (outcome.body += text));
-      res.on('end', () => {
-        answered = true;
-        settle();
-      });
-    });
+    const req = httpRequest(
+      `${url}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (res) => {
+        outcome.status = res.statusCode ?? 0;
+        res.setEncoding('utf8');
+        res.on('data', (text: string) => (outcome.body += text));
+        res.on('end', () => {
+          answered = true;
+          settle();
+        });
+      },
+    );
     req.on('error', (error: NodeJS.ErrnoException) => {
       outcome.errors.push(error.code ?? error.message);
       answered = true;
@@ -82,17 +86,31 @@ describe('hostile request bodies and parameters', () => {
     ['in 64 KB pieces 1 ms apart', 2, 64 * 1024, 1],
     ['in 16 KB pieces 1 ms apart', 2, 16 * 1024, 1],
     ['of 20 MB in one write', 20, 20 * 1024 * 1024, 0],
-  ])('answers a login body over the limit (%s) with a 413 that Node\'s http client reads after sending it all', async (_how, megabytes, chunk, pauseMs) => {
-    const body = Buffer.from(JSON.stringify({ code: 'x'.repeat(megabytes * 1024 * 1024) }));
-    const res = await postWithNodeHttp(t.url, '/auth/login', body, chunk, pauseMs);
-    expect(res.errors).toEqual([]);
-    expect(res.written).toBe(body.length);
-    expect(res.status).toBe(413);
-    expect(JSON.parse(res.body)).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
-  });
+  ])(
+    "answers a login body over the limit (%s) with a 413 that Node's http client reads after sending it all",
+    async (_how, megabytes, chunk, pauseMs) => {
+      const body = Buffer.from(JSON.stringify({ code: 'x'.repeat(megabytes * 1024 * 1024) }));
+      const res = await postWithNodeHttp(t.url, '/auth/login', body, chunk, pauseMs);
+      expect(res.errors).toEqual([]);
+      expect(res.written).toBe(body.length);
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.body)).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
+    },
+  );
 
   it('answers a 2 MB login body with a 413 that curl can read', async () => {
-    const { stdout } = await run('curl', ['-sS', '--limit-rate', '4M', '-H', 'Content-Type: application/json', '--data-binary', `@${big}`, '-w', '\n%{http_code}', `${t.url}/auth/login`]);
+    const { stdout } = await run('curl', [
+      '-sS',
+      '--limit-rate',
+      '4M',
+      '-H',
+      'Content-Type: application/json',
+      '--data-binary',
+      `@${big}`,
+      '-w',
+      '\n%{http_code}',
+      `${t.url}/auth/login`,
+    ]);
     const [text, status] = stdout.split('\n');
     expect(status).toBe('413');
     expect(JSON.parse(text)).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
@@ -101,12 +119,19 @@ describe('hostile request bodies and parameters', () => {
   it('answers JSON nested 1,500 deep with 400, and 65 deep too; the app stays up', async () => {
     for (const path of ['/auth/login', '/templates/send']) {
       for (const depth of [1500, 65]) {
-        const res = await request(t.url).post(path).set('Authorization', SERVICE_TOKEN).set('Content-Type', 'application/json').send(nested(depth));
+        const res = await request(t.url)
+          .post(path)
+          .set('Authorization', SERVICE_TOKEN)
+          .set('Content-Type', 'application/json')
+          .send(nested(depth));
         expect(res.status).toBe(400);
         expect(res.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
       }
     }
-    const arrays = await request(t.url).post('/auth/login').set('Content-Type', 'application/json').send(`${'['.repeat(1500)}${']'.repeat(1500)}`);
+    const arrays = await request(t.url)
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(`${'['.repeat(1500)}${']'.repeat(1500)}`);
     expect(arrays.status).toBe(400);
     await request(t.url).get('/health').expect(200);
   });
@@ -121,7 +146,16 @@ describe('hostile request bodies and parameters', () => {
   const messages = (query: string) => request(t.url).get(`/templates/messages?${query}`).set('Authorization', SERVICE_TOKEN);
 
   it('takes since/until as RFC 3339 only', async () => {
-    for (const bad of ['20990101', '2099-W01', '2099-001', '2026-12-01T08:00:00', '2026-12-01T08:00', '2026-02-30', '2026-12-01 08:00:00Z', 'yesterday']) {
+    for (const bad of [
+      '20990101',
+      '2099-W01',
+      '2099-001',
+      '2026-12-01T08:00:00',
+      '2026-12-01T08:00',
+      '2026-02-30',
+      '2026-12-01 08:00:00Z',
+      'yesterday',
+    ]) {
       for (const field of ['since', 'until']) {
         const res = await messages(`${field}=${encodeURIComponent(bad)}`);
         expect({ bad, field, status: res.status }).toEqual({ bad, field, status: 400 });

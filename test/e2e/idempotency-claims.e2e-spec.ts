@@ -12,11 +12,15 @@ async function loggedInUser(t: TestApp) {
   const openid = uniqueOpenid();
   t.fake.addTemplate(templateId);
   t.fake.acceptSubscription(openid, templateId, 10);
-  const login = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(openid) }).expect(200);
+  const login = await request(t.url)
+    .post('/auth/login')
+    .send({ code: t.fake.issueLoginCode(openid) })
+    .expect(200);
   return { openid, token: login.body.token as string };
 }
 
-const sendWithKey = (t: TestApp, token: string, key: string) => request(t.url).post('/templates/send').set('Authorization', token).set('Idempotency-Key', key).send(body);
+const sendWithKey = (t: TestApp, token: string, key: string) =>
+  request(t.url).post('/templates/send').set('Authorization', token).set('Idempotency-Key', key).send(body);
 
 describeWithServices({ mysql: true, redis: true }, 'Idempotency-Key claims last as long as the work they guard', () => {
   describe('the first request stuck on a paused database', () => {
@@ -108,7 +112,10 @@ describeWithServices({ mysql: true, redis: true }, 'Idempotency-Key claims last 
       await sleep(2000);
       await expect(store.claim('test', working, { a: 1 }, 600)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_FLIGHT' });
       await store.complete(claim, { status: 200, body: { msgid: 1 } });
-      await expect(store.claim('test', working, { a: 1 }, 600)).resolves.toEqual({ kind: 'replay', outcome: { status: 200, body: { msgid: 1 } } });
+      await expect(store.claim('test', working, { a: 1 }, 600)).resolves.toEqual({
+        kind: 'replay',
+        outcome: { status: 200, body: { msgid: 1 } },
+      });
 
       const crashed = `crashed-${Date.now()}`;
       const abandoned = (await store.claim('test', crashed, { a: 1 }, 600)) as HeldClaim;

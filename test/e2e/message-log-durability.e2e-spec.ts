@@ -22,13 +22,22 @@ describeWithServices({ mysql: true, redis: true }, 'a message WeChat accepted al
   async function loggedInUser() {
     const openid = uniqueOpenid();
     t.fake.acceptSubscription(openid, templateId, 10);
-    const login = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(openid) }).expect(200);
+    const login = await request(t.url)
+      .post('/auth/login')
+      .send({ code: t.fake.issueLoginCode(openid) })
+      .expect(200);
     return { openid, token: login.body.token as string };
   }
 
-  const send = (token: string) => request(t.url).post('/templates/send').set('Authorization', token).send({ templateId, data: { thing1: { value: 'hello' } } });
+  const send = (token: string) =>
+    request(t.url)
+      .post('/templates/send')
+      .set('Authorization', token)
+      .send({ templateId, data: { thing1: { value: 'hello' } } });
   const rowsOf = async (openid: string) =>
-    (await request(t.url).get(`/templates/messages?openid=${openid}`).set('Authorization', SERVICE_TOKEN).expect(200)).body.items as Array<{ msgid: string }>;
+    (await request(t.url).get(`/templates/messages?openid=${openid}`).set('Authorization', SERVICE_TOKEN).expect(200)).body.items as Array<{
+      msgid: string;
+    }>;
 
   it('writes the row once the database is back (it was down when WeChat accepted), without a restart', async () => {
     const user = await loggedInUser();
@@ -77,12 +86,21 @@ describeWithServices({ mysql: true }, 'WeChat identifiers compare byte for byte'
   it('logs in two openids that differ only in case as two users', async () => {
     const lower = uniqueOpenid().toLowerCase();
     const upper = `O${lower.slice(1).toUpperCase()}`;
-    const a = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(lower) }).expect(200);
-    const b = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(upper) }).expect(200);
+    const a = await request(t.url)
+      .post('/auth/login')
+      .send({ code: t.fake.issueLoginCode(lower) })
+      .expect(200);
+    const b = await request(t.url)
+      .post('/auth/login')
+      .send({ code: t.fake.issueLoginCode(upper) })
+      .expect(200);
     expect(a.body.user.openid).toBe(lower);
     expect(b.body.user.openid).toBe(upper);
     expect(b.body.user.id).not.toBe(a.body.user.id);
-    const again = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(lower) }).expect(200);
+    const again = await request(t.url)
+      .post('/auth/login')
+      .send({ code: t.fake.issueLoginCode(lower) })
+      .expect(200);
     expect(again.body.user.id).toBe(a.body.user.id);
     const me = await request(t.url).get('/users/me').set('Authorization', b.body.token).expect(200);
     expect(me.body.openid).toBe(upper);

@@ -34,15 +34,19 @@ describe('sandbox mode (the built-in fake WeChat)', () => {
     ['a MySQL DATABASE_URL', { DATABASE_URL: 'mysql://root@127.0.0.1:3306/any' }],
     ['REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:6379/0' }],
     ['WECHAT_SANDBOX=false', { WECHAT_SANDBOX: 'false' }],
-  ])('is refused at start with %s and no WECHAT_APP_ID: exit non-zero, one line naming WECHAT_APP_ID', async (_what, env) => {
-    const app = startBuilt({ ...env, PORT: String(await freePort()) });
-    const code = await app.exited;
-    expect(code).not.toBe(0);
-    const lines = app.output.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('WECHAT_APP_ID');
-    expect(app.output.stdout).toBe('');
-  }, 30_000);
+  ])(
+    'is refused at start with %s and no WECHAT_APP_ID: exit non-zero, one line naming WECHAT_APP_ID',
+    async (_what, env) => {
+      const app = startBuilt({ ...env, PORT: String(await freePort()) });
+      const code = await app.exited;
+      expect(code).not.toBe(0);
+      const lines = app.output.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('WECHAT_APP_ID');
+      expect(app.output.stdout).toBe('');
+    },
+    30_000,
+  );
 
   it('keeps its memory bounded: 3,000 sends of 30 KB leave the process alive under 300 MB RSS', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sandbox-memory-'));
@@ -51,7 +55,11 @@ describe('sandbox mode (the built-in fake WeChat)', () => {
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitFor(async () => (await fetch(`${base}/health`)).status === 200, 'the sandbox app', 30_000);
-      const login = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'any-code-at-all' }) });
+      const login = await fetch(`${base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: 'any-code-at-all' }),
+      });
       expect(login.status).toBe(200);
       const { token } = (await login.json()) as { token: string };
       // 30 keywords of 1,000 characters: the largest data a send accepts, ~30 KB per request.
@@ -73,7 +81,9 @@ describe('sandbox mode (the built-in fake WeChat)', () => {
       };
       await Promise.all(Array.from({ length: 8 }, worker));
       const memory = memoryOf(app.child);
-      process.stdout.write(`sandbox: 3000 sends of 30 KB in ${Date.now() - started} ms, RSS ${memory.rssMb} MB, peak ${memory.peakMb} MB\n`);
+      process.stdout.write(
+        `sandbox: 3000 sends of 30 KB in ${Date.now() - started} ms, RSS ${memory.rssMb} MB, peak ${memory.peakMb} MB\n`,
+      );
       expect(Object.fromEntries(statuses)).toEqual({ 200: 3000 });
       expect(app.child.exitCode).toBeNull();
       expect(memory.peakMb).toBeLessThan(300);
@@ -91,12 +101,17 @@ describe('sandbox mode (the built-in fake WeChat)', () => {
 describe('WECHAT_SANDBOX=true with the configured MySQL/Redis', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ env: { WECHAT_APP_ID: undefined, WECHAT_APP_SECRET: undefined, WECHAT_API_BASE_URL: undefined, WECHAT_SANDBOX: 'true' } });
+    t = await startTestApp({
+      env: { WECHAT_APP_ID: undefined, WECHAT_APP_SECRET: undefined, WECHAT_API_BASE_URL: undefined, WECHAT_SANDBOX: 'true' },
+    });
   });
   afterAll(() => t.close());
 
   it('runs the fake on purpose: any code logs in, and /health says mode sandbox', async () => {
-    const login = await request(t.url).post('/auth/login').send({ code: `sandbox-${Date.now()}` }).expect(200);
+    const login = await request(t.url)
+      .post('/auth/login')
+      .send({ code: `sandbox-${Date.now()}` })
+      .expect(200);
     expect(login.body.user.openid).toMatch(/^o/);
     const health = await request(t.url).get('/health').expect(200);
     expect(health.body.info.wechat).toEqual({ status: 'up', mode: 'sandbox' });

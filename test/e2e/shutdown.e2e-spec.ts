@@ -123,7 +123,9 @@ describe('SIGTERM under load (the built app in its own process)', () => {
     clearInterval(trickle);
     fake.setLatency(0);
     agent.destroy();
-    process.stdout.write(`SIGTERM with a stuck client: exit ${code} after ${exitedAfter} ms, stuck socket closed after ${stuckClosedAt - signalledAt} ms\n`);
+    process.stdout.write(
+      `SIGTERM with a stuck client: exit ${code} after ${exitedAfter} ms, stuck socket closed after ${stuckClosedAt - signalledAt} ms\n`,
+    );
     expect(answer).toEqual({ status: 200, connection: 'close' });
     expect(code).toBe(0);
     expect(exitedAfter).toBeLessThan(10_000);

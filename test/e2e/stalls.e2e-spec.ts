@@ -46,7 +46,10 @@ describeWithServices({ mysql: true, redis: true }, 'stalled (paused, connection 
     });
 
     it('answers every guarded request 503 STORE_UNAVAILABLE within 3 s while traffic keeps coming, /health 503 within 3 s, and recovers after SIGCONT', async () => {
-      const login = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+      const login = await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(uniqueOpenid()) })
+        .expect(200);
       redis.pause();
       try {
         const answers = await steadyTraffic(16, 500, () => request(t.url).get('/users/me').set('Authorization', login.body.token));
@@ -55,7 +58,11 @@ describeWithServices({ mysql: true, redis: true }, 'stalled (paused, connection 
           expect(answer).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
           expect(answer.ms).toBeLessThan(3000);
         }
-        const logins = await steadyTraffic(4, 500, () => request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }));
+        const logins = await steadyTraffic(4, 500, () =>
+          request(t.url)
+            .post('/auth/login')
+            .send({ code: t.fake.issueLoginCode(uniqueOpenid()) }),
+        );
         report('Redis paused, POST /auth/login', logins);
         for (const answer of logins) {
           expect(answer).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
@@ -71,7 +78,10 @@ describeWithServices({ mysql: true, redis: true }, 'stalled (paused, connection 
       }
       await waitFor(async () => (await request(t.url).get('/health')).status === 200, 'health after SIGCONT', 15_000);
       await request(t.url).get('/users/me').set('Authorization', login.body.token).expect(200);
-      await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+      await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(uniqueOpenid()) })
+        .expect(200);
     }, 60_000);
   });
 
@@ -88,10 +98,17 @@ describeWithServices({ mysql: true, redis: true }, 'stalled (paused, connection 
     });
 
     it('answers first-time logins and database reads 503 DATABASE_UNAVAILABLE within 3 s while traffic keeps coming, /health 503 within 3 s, and recovers after SIGCONT', async () => {
-      const before = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+      const before = await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(uniqueOpenid()) })
+        .expect(200);
       db.pause();
       try {
-        const logins = await steadyTraffic(12, 500, () => request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }));
+        const logins = await steadyTraffic(12, 500, () =>
+          request(t.url)
+            .post('/auth/login')
+            .send({ code: t.fake.issueLoginCode(uniqueOpenid()) }),
+        );
         report('MariaDB paused, first-time POST /auth/login', logins);
         // GET /users/me answers from the session (no database read); the delivery log is read from the database.
         const reads = await steadyTraffic(4, 500, () => request(t.url).get('/templates/messages').set('Authorization', SERVICE_TOKEN));
@@ -109,7 +126,10 @@ describeWithServices({ mysql: true, redis: true }, 'stalled (paused, connection 
         db.unpause();
       }
       await waitFor(async () => (await request(t.url).get('/health')).status === 200, 'health after SIGCONT', 15_000);
-      await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+      await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(uniqueOpenid()) })
+        .expect(200);
       await request(t.url).get('/users/me').set('Authorization', before.body.token).expect(200);
       await request(t.url).get('/templates/messages').set('Authorization', SERVICE_TOKEN).expect(200);
     }, 90_000);
