@@ -32,7 +32,11 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   // Only the configured adapter is loaded: the other one would be memory spent for nothing.
   if (config.http.adapter === 'fastify') {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    const fastify = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: limit, trustProxy: fastifyTrustProxy(config.http.trustProxy) }), options);
+    const fastify = await NestFactory.create<NestFastifyApplication>(
+      module,
+      new FastifyAdapter({ bodyLimit: limit, trustProxy: fastifyTrustProxy(config.http.trustProxy) }),
+      options,
+    );
     const logRequest = fastify.get<string, RequestLogger>(HTTP_LOGGER);
     const metrics = fastify.get(MetricsService);
     const instance = fastify.getHttpAdapter().getInstance();
@@ -71,7 +75,9 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     // The batch route's own JSON parser runs first; the general one then finds the body read and skips it.
     // express comes with @nestjs/platform-express (no typings here: only json() is used).
     const expressPackage = 'express';
-    const { default: expressModule } = (await import(expressPackage)) as unknown as { default: { json(options: { limit: number }): ExpressHandler } };
+    const { default: expressModule } = (await import(expressPackage)) as unknown as {
+      default: { json(options: { limit: number }): ExpressHandler };
+    };
     const batchJson = expressModule.json({ limit: BATCH_BODY_LIMIT_BYTES });
     express.use((request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => {
       if (request.method === 'POST' && request.url?.split('?')[0] === BATCH_ROUTE) batchJson(request, response, next);

@@ -2,16 +2,19 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import type { AppConfig } from './app-config.js';
 
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /** The environment as operators write it; every variable of the API contract, with its default. */
 class EnvironmentVariables {
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
-  @Transform(emptyToUndefined) @IsIn(['express', 'fastify'])
+  @Transform(emptyToUndefined)
+  @IsIn(['express', 'fastify'])
   HTTP_ADAPTER = 'express';
 
   /** Who may set X-Forwarded-For (the client IP the login throttle counts): nobody by default. */
@@ -21,86 +24,132 @@ class EnvironmentVariables {
   })
   TRUST_PROXY = 'false';
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   @Matches(/^(mysql|mariadb):\/\/[^/\s]+\/[^/\s?]+(\?.*)?$|^sqlite:.+$/, {
     message: 'DATABASE_URL must be mysql://user:pass@host:3306/db, sqlite:<path> or sqlite::memory:',
   })
   DATABASE_URL?: string;
 
-  @Transform(emptyToUndefined) @IsIn(['true', 'false'])
+  @Transform(emptyToUndefined)
+  @IsIn(['true', 'false'])
   DB_MIGRATE = 'true';
 
-  @Transform(emptyToUndefined) @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be redis://host:6379/0 (or rediss://)' })
   REDIS_URL?: string;
 
-  @Transform(emptyToUndefined) @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @Matches(/^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/, { message: 'REDIS_CLUSTER_NODES must be host:port,host:port,…' })
   REDIS_CLUSTER_NODES?: string;
 
   /** Batch sends per second across all instances; 0 turns the limiter off. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
   PUSH_RATE_PER_SECOND = 500;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(20)
   PUSH_MAX_ATTEMPTS = 5;
 
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^\S+$/, { message: 'WECHAT_APP_ID must not contain spaces' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\S+$/, { message: 'WECHAT_APP_ID must not contain spaces' })
   WECHAT_APP_ID?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   WECHAT_APP_SECRET?: string;
 
   /** Runs the built-in fake WeChat on purpose, also with MySQL or Redis configured. */
-  @Transform(emptyToUndefined) @IsOptional() @IsIn(['true', 'false'])
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['true', 'false'])
   WECHAT_SANDBOX?: string;
 
   @Transform(emptyToUndefined)
   @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: 'WECHAT_API_BASE_URL must be an http(s) URL' })
   WECHAT_API_BASE_URL = 'https://api.weixin.qq.com';
 
-  @Transform(emptyToUndefined) @IsIn(['stable', 'classic'])
+  @Transform(emptyToUndefined)
+  @IsIn(['stable', 'classic'])
   WECHAT_TOKEN_MODE = 'stable';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(120000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(120000)
   WECHAT_TIMEOUT_MS = 5000;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(7000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(7000)
   WECHAT_TOKEN_REFRESH_MARGIN_SECONDS = 600;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
   THROTTLE_LOGIN_LIMIT = 60;
 
-  @Transform(toInt) @IsInt() @Min(10) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
   REDIS_COMMAND_TIMEOUT_MS = 1000;
 
-  @Transform(toInt) @IsInt() @Min(10) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
   DB_QUERY_TIMEOUT_MS = 2000;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(365 * 24 * 3600)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365 * 24 * 3600)
   SESSION_TTL_SECONDS = 604800;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   SESSION_MAX_PER_USER = 10;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   SERVICE_TOKENS?: string;
 
   /** The message-push Token of the MP console; without it /wechat/push answers 404. */
-  @Transform(emptyToUndefined) @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @Matches(/^[A-Za-z0-9]{3,32}$/, { message: 'WECHAT_PUSH_TOKEN must be 3-32 letters or digits' })
   WECHAT_PUSH_TOKEN?: string;
 
   /** The console's EncodingAESKey (compatible and safe mode). */
-  @Transform(emptyToUndefined) @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @Matches(/^[A-Za-z0-9+/]{43}$/, { message: 'WECHAT_PUSH_AES_KEY must be the 43-character EncodingAESKey' })
   WECHAT_PUSH_AES_KEY?: string;
 
-  @Transform(emptyToUndefined) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @Transform(emptyToUndefined)
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   /** Unset: human-readable (pino-pretty) when stdout is a terminal, JSON lines otherwise. */
-  @Transform(emptyToUndefined) @IsOptional() @IsIn(['json', 'pretty'])
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
   LOG_FORMAT?: string;
 }
 
@@ -137,7 +186,9 @@ function validate(raw: Record<string, string | undefined>, forTheApp: boolean): 
     throw new ConfigValidationError('Invalid configuration: WECHAT_APP_SECRET is required when WECHAT_APP_ID is set');
   }
   const database = parseDatabaseUrl(env.DATABASE_URL);
-  const wechatMode = forTheApp ? resolveWechatMode(env, database.type === 'mysql' || env.REDIS_URL !== undefined || env.REDIS_CLUSTER_NODES !== undefined) : 'live';
+  const wechatMode = forTheApp
+    ? resolveWechatMode(env, database.type === 'mysql' || env.REDIS_URL !== undefined || env.REDIS_CLUSTER_NODES !== undefined)
+    : 'live';
   return {
     http: {
       port: env.PORT,
@@ -146,7 +197,11 @@ function validate(raw: Record<string, string | undefined>, forTheApp: boolean): 
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
     },
     database: { ...database, migrate: env.DB_MIGRATE === 'true', queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS },
-    redis: { url: env.REDIS_URL ?? null, clusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES), commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    redis: {
+      url: env.REDIS_URL ?? null,
+      clusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES),
+      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    },
     wechat: {
       mode: wechatMode,
       appId: wechatMode === 'live' ? (env.WECHAT_APP_ID ?? null) : null,
@@ -170,7 +225,11 @@ function validate(raw: Record<string, string | undefined>, forTheApp: boolean): 
 
 /** Every variable the app reads: derived from the schema above, so a new variable is one new property. */
 export const KNOWN_VARIABLES: readonly string[] = [
-  ...new Set(getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false).map((m) => m.propertyName)),
+  ...new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
+      .map((m) => m.propertyName),
+  ),
 ];
 
 /**
@@ -181,7 +240,9 @@ export const KNOWN_VARIABLES: readonly string[] = [
 function resolveWechatMode(env: EnvironmentVariables, sharedServices: boolean): AppConfig['wechat']['mode'] {
   if (env.WECHAT_SANDBOX === 'true') {
     if (env.WECHAT_APP_ID) {
-      throw new ConfigValidationError('Invalid configuration: WECHAT_APP_ID must not be set with WECHAT_SANDBOX=true (the sandbox uses a built-in fake WeChat)');
+      throw new ConfigValidationError(
+        'Invalid configuration: WECHAT_APP_ID must not be set with WECHAT_SANDBOX=true (the sandbox uses a built-in fake WeChat)',
+      );
     }
     return 'sandbox';
   }
@@ -212,7 +273,10 @@ function parseDatabaseUrl(url: string | undefined): Pick<AppConfig['database'], 
 function parseServiceTokens(value: string | undefined): Map<string, string> {
   const tokens = new Map<string, string>();
   if (!value) return tokens;
-  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = pair.indexOf('=');
     const name = eq > 0 ? pair.slice(0, eq).trim() : '';
     const token = eq > 0 ? pair.slice(eq + 1).trim() : '';
@@ -233,7 +297,10 @@ function parseServiceTokens(value: string | undefined): Map<string, string> {
 function parseTrustProxy(value: string): AppConfig['http']['trustProxy'] {
   if (value === 'true' || value === 'false') return value === 'true';
   if (/^\d+$/.test(value)) return Number(value);
-  return value.split(',').map((part) => part.trim()).join(',');
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .join(',');
 }
 
 function parseClusterNodes(value: string | undefined): AppConfig['redis']['clusterNodes'] {

@@ -76,8 +76,7 @@ const RULES: Record<string, (value: string) => boolean> = {
   car_number: (v) => {
     const chars = [...v];
     return (
-      chars.length <= 8 &&
-      chars.every((char, i) => is(char, LETTER, DIGIT) || (HAN.test(char) && (i === 0 || i === chars.length - 1)))
+      chars.length <= 8 && chars.every((char, i) => is(char, LETTER, DIGIT) || (HAN.test(char) && (i === 0 || i === chars.length - 1)))
     );
   },
   // "≤ 10 Chinese chars, or ≤ 20 letters/symbols; mixed counts as Chinese (10)". Names may have inner spaces.

@@ -159,11 +159,7 @@ export class FakeMessageDesk {
     const data: MessageData = {};
     for (const [key, entry] of Object.entries(raw)) {
       const value = isObject(entry) ? entry['value'] : undefined;
-      if (
-        typeof value !== 'string' ||
-        (allowed !== null && !allowed.has(key)) ||
-        (typed && !keywordValueAccepted(key, value))
-      ) {
+      if (typeof value !== 'string' || (allowed !== null && !allowed.has(key)) || (typed && !keywordValueAccepted(key, value))) {
         throw new Rejection(47003, `argument invalid! data.${key}.value invalid`);
       }
       data[key] = { value };

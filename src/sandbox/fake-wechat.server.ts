@@ -207,12 +207,20 @@ export class FakeWechatServer {
    * `{encryptedData, iv}` as a wx API (getWeRunData, getShareInfo, …) gives the client: `payload` plus a
    * watermark, encrypted with the user's current session_key. `appId`/`sessionKey` override for negative tests.
    */
-  encryptUserData(openid: string, payload: Record<string, unknown>, overrides?: { appId?: string; sessionKey?: string }): { encryptedData: string; iv: string } {
+  encryptUserData(
+    openid: string,
+    payload: Record<string, unknown>,
+    overrides?: { appId?: string; sessionKey?: string },
+  ): { encryptedData: string; iv: string } {
     return this.userData.encrypt(openid, payload, overrides);
   }
 
   /** The legacy `getPhoneNumber` `{encryptedData, iv}` for `openid`. */
-  encryptPhoneNumber(openid: string, phone?: FakePhone, overrides?: { appId?: string; sessionKey?: string }): { encryptedData: string; iv: string } {
+  encryptPhoneNumber(
+    openid: string,
+    phone?: FakePhone,
+    overrides?: { appId?: string; sessionKey?: string },
+  ): { encryptedData: string; iv: string } {
     return this.userData.encryptPhone(openid, phone, overrides);
   }
 
@@ -304,7 +312,10 @@ export class FakeWechatServer {
   }
 
   /** Pushes an event to the push target, signed as configured, again on failure; resolves with the callback's last answer. */
-  async push(event: Omit<PushEventInput, 'ToUserName' | 'CreateTime'> & { CreateTime?: number }, overrides: Partial<PushSigning> = {}): Promise<PushRecord> {
+  async push(
+    event: Omit<PushEventInput, 'ToUserName' | 'CreateTime'> & { CreateTime?: number },
+    overrides: Partial<PushSigning> = {},
+  ): Promise<PushRecord> {
     const target = this.pushTarget;
     const url = typeof target?.url === 'function' ? target.url() : target?.url;
     if (!target || !url) throw new Error('The fake has no push target (setPushTarget)');
@@ -366,7 +377,13 @@ export class FakeWechatServer {
     if (req.method !== 'POST') throw new Rejection(43002);
     const body = jsonBody(req, raw);
     const { openid, templateId, status = 'accept' } = body;
-    if (typeof openid !== 'string' || !openid || typeof templateId !== 'string' || !templateId || (status !== 'accept' && status !== 'reject')) {
+    if (
+      typeof openid !== 'string' ||
+      !openid ||
+      typeof templateId !== 'string' ||
+      !templateId ||
+      (status !== 'accept' && status !== 'reject')
+    ) {
       throw new Rejection(47001, 'data format error: openid, templateId and status (accept|reject) expected');
     }
     if (!this.pushTarget) throw new Rejection(40001, 'the app has no message-push callback configured');

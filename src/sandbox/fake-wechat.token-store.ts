@@ -94,11 +94,7 @@ export class FakeTokenStore {
       this.lastForcedAt = now;
       if (current !== undefined) current.invalidAt = Math.min(current.invalidAt, now);
       current = this.mint(now);
-    } else if (
-      current === undefined ||
-      this.verdict(current, now) !== 0 ||
-      now >= current.expiresAt - this.options.overlapMs
-    ) {
+    } else if (current === undefined || this.verdict(current, now) !== 0 || now >= current.expiresAt - this.options.overlapMs) {
       // Near its end WeChat hands out the next token early; the old one keeps working until its own expiry.
       current = this.mint(now);
     }
@@ -130,9 +126,7 @@ export class FakeTokenStore {
   }
 
   private mayForceRefresh(now: number): boolean {
-    return (
-      this.forcedRefreshes.value < FORCE_REFRESH_DAILY_LIMIT && now - this.lastForcedAt >= FORCE_REFRESH_SPACING_MS
-    );
+    return this.forcedRefreshes.value < FORCE_REFRESH_DAILY_LIMIT && now - this.lastForcedAt >= FORCE_REFRESH_SPACING_MS;
   }
 
   /** Whichever happened first decides the error: being replaced (40001) or running out (42001). */

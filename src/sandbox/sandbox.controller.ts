@@ -72,7 +72,12 @@ export class SandboxController {
   @Post('subscribe')
   @HttpCode(200)
   @ApiOkResponse({ type: SandboxSubscribeView })
-  @ApiErrorResponses(HttpErrors.VALIDATION_FAILED, AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED)
+  @ApiErrorResponses(
+    HttpErrors.VALIDATION_FAILED,
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.USER_SESSION_REQUIRED,
+  )
   async subscribe(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: SandboxSubscribeDto): Promise<SandboxSubscribeView> {
     const status = dto.status ?? 'accept';
     const answer = await this.fake.pushPopupEvent(principal.openid, dto.templateId, status);

@@ -21,7 +21,10 @@ describe('IdempotencyStore', () => {
     await idempotency.complete(claim, { status: 200, body: { msgid: 1 } });
     // Key order and undefined fields do not make another request.
     const same = { data: { thing1: { value: 'hi' } }, templateId: 'tpl' };
-    await expect(idempotency.claim('user:1', 'key-1', same, IN_FLIGHT_MS)).resolves.toEqual({ kind: 'replay', outcome: { status: 200, body: { msgid: 1 } } });
+    await expect(idempotency.claim('user:1', 'key-1', same, IN_FLIGHT_MS)).resolves.toEqual({
+      kind: 'replay',
+      outcome: { status: 200, body: { msgid: 1 } },
+    });
     await clock.advance(24 * 3600_000);
     await expect(idempotency.claim('user:1', 'key-1', same, IN_FLIGHT_MS)).resolves.toMatchObject({ kind: 'claimed' });
   });
@@ -35,7 +38,10 @@ describe('IdempotencyStore', () => {
   it('refuses a second request while the first is in flight (409) and a different request under the key (422)', async () => {
     const { idempotency } = setUp();
     await idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS);
-    await expect(idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_FLIGHT', status: 409 });
+    await expect(idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_IN_FLIGHT',
+      status: 409,
+    });
     await expect(idempotency.claim('user:1', 'key-1', { ...request, templateId: 'other' }, IN_FLIGHT_MS)).rejects.toMatchObject({
       code: 'IDEMPOTENCY_KEY_REUSED',
       status: 422,
@@ -59,12 +65,12 @@ describe('IdempotencyStore', () => {
 
   it('lets exactly one of many concurrent claims of one key through', async () => {
     const { idempotency } = setUp();
-    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)),
+    );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     const refusals = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-    expect(refusals.map((o) => (o.reason as { code: string }).code)).toEqual(
-      Array(9).fill('IDEMPOTENCY_KEY_IN_FLIGHT'),
-    );
+    expect(refusals.map((o) => (o.reason as { code: string }).code)).toEqual(Array(9).fill('IDEMPOTENCY_KEY_IN_FLIGHT'));
   });
 
   it('renews the claim while the request works, however long that is', async () => {
@@ -74,10 +80,13 @@ describe('IdempotencyStore', () => {
     await expect(idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_FLIGHT' });
     if (claim.kind !== 'claimed') return;
     await idempotency.complete(claim, { status: 200, body: { msgid: 7 } });
-    await expect(idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)).resolves.toEqual({ kind: 'replay', outcome: { status: 200, body: { msgid: 7 } } });
+    await expect(idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS)).resolves.toEqual({
+      kind: 'replay',
+      outcome: { status: 200, body: { msgid: 7 } },
+    });
   });
 
-  it('never completes or releases over another request\'s claim', async () => {
+  it("never completes or releases over another request's claim", async () => {
     const { clock, idempotency } = setUp();
     const first = await idempotency.claim('user:1', 'key-1', request, IN_FLIGHT_MS);
     if (first.kind !== 'claimed') return;

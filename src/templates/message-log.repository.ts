@@ -4,18 +4,30 @@ import { Repository } from 'typeorm';
 import { withDatabase } from '../database/database-unavailable.js';
 import { type MessageDelivery, MessageLog } from './message-log.entity.js';
 
-const INSERT_COLUMNS = 'INSERT INTO `message_log` (open_id, template_id, page, kind, status, errcode, errmsg, msgid, requested_by, batch_id, created_at) VALUES ';
+const INSERT_COLUMNS =
+  'INSERT INTO `message_log` (open_id, template_id, page, kind, status, errcode, errmsg, msgid, requested_by, batch_id, created_at) VALUES ';
 const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 /** A row to insert; `batchId` is set for the sends of a batch. */
-export type MessageLogEntry = Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode' | 'batchId' | 'entryKey'> & { batchId?: string | null };
+export type MessageLogEntry = Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode' | 'batchId' | 'entryKey'> & {
+  batchId?: string | null;
+};
 
 /** One multi-row INSERT for many entries: batch sends record a whole slice at once, in their own transaction. */
 export function messageLogInsert(entries: MessageLogEntry[], createdAt: Date): [sql: string, params: unknown[]] {
   const stamp = toSqlTimestamp(createdAt);
   const params = entries.flatMap((entry) => [
-    entry.openId, entry.templateId, entry.page, entry.kind, entry.status, entry.errcode, entry.errmsg,
-    entry.msgid, entry.requestedBy, entry.batchId ?? null, stamp,
+    entry.openId,
+    entry.templateId,
+    entry.page,
+    entry.kind,
+    entry.status,
+    entry.errcode,
+    entry.errmsg,
+    entry.msgid,
+    entry.requestedBy,
+    entry.batchId ?? null,
+    stamp,
   ]);
   return [INSERT_COLUMNS + entries.map(() => ROW).join(', '), params];
 }
@@ -28,7 +40,10 @@ const INSERT_ONCE = {
 };
 
 /** One attempt's row as the send recorded it: `entryKey` a UUID, `createdAt` ISO 8601 (it may be written later, from the outbox). */
-export type MessageLogRow = Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode' | 'entryKey' | 'batchId'> & { entryKey: string; createdAt: string };
+export type MessageLogRow = Omit<MessageLog, 'id' | 'createdAt' | 'delivery' | 'deliveryErrcode' | 'entryKey' | 'batchId'> & {
+  entryKey: string;
+  createdAt: string;
+};
 
 /** 'YYYY-MM-DD HH:MM:SS.SSS' in UTC: what TypeORM binds for a Date on both drivers, so since/until compare alike. */
 export function toSqlTimestamp(date: Date): string {
@@ -60,8 +75,17 @@ export class MessageLogRepository {
       // default: SQLite's datetime('now') has no milliseconds and compares wrongly against
       // since/until, and MySQL's default follows the session time zone.
       await this.logs.query(INSERT_ONCE[this.dialect], [
-        row.openId, row.templateId, row.page, row.kind, row.status, row.errcode, row.errmsg,
-        row.msgid, row.requestedBy, toSqlTimestamp(new Date(row.createdAt)), row.entryKey,
+        row.openId,
+        row.templateId,
+        row.page,
+        row.kind,
+        row.status,
+        row.errcode,
+        row.errmsg,
+        row.msgid,
+        row.requestedBy,
+        toSqlTimestamp(new Date(row.createdAt)),
+        row.entryKey,
       ]);
     });
   }
@@ -69,7 +93,12 @@ export class MessageLogRepository {
   /** WeChat's delivery report for the message it gave `msgid` (matched as text: every digit). Returns the rows matched. */
   async setDelivery(msgid: string, delivery: MessageDelivery, errcode: number | null): Promise<number> {
     const result = await withDatabase(() =>
-      this.logs.createQueryBuilder().update(MessageLog).set({ delivery, deliveryErrcode: errcode }).where('msgid = :msgid', { msgid }).execute(),
+      this.logs
+        .createQueryBuilder()
+        .update(MessageLog)
+        .set({ delivery, deliveryErrcode: errcode })
+        .where('msgid = :msgid', { msgid })
+        .execute(),
     );
     return result.affected ?? 0;
   }

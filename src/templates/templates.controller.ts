@@ -22,18 +22,32 @@ export class TemplatesController {
 
   @Post('send')
   @HttpCode(200)
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key + same body within 24 h returns the first result without sending again' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key + same body within 24 h returns the first result without sending again',
+  })
   @ApiOkResponse({ type: SendTemplateResponseDto })
   @ApiErrorResponses(
-    HttpErrors.VALIDATION_FAILED, TemplatesErrors.RECIPIENT_REQUIRED, TemplatesErrors.AMBIGUOUS_RECIPIENT, TemplatesErrors.INVALID_IDEMPOTENCY_KEY,
-    AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID,
+    HttpErrors.VALIDATION_FAILED,
+    TemplatesErrors.RECIPIENT_REQUIRED,
+    TemplatesErrors.AMBIGUOUS_RECIPIENT,
+    TemplatesErrors.INVALID_IDEMPOTENCY_KEY,
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
     TemplatesErrors.RECIPIENT_FORBIDDEN,
     UsersErrors.USER_NOT_FOUND,
-    TemplatesErrors.WECHAT_NOT_SUBSCRIBED, TemplatesErrors.IDEMPOTENCY_KEY_IN_FLIGHT,
-    TemplatesErrors.WECHAT_INVALID_ARGUMENT, TemplatesErrors.IDEMPOTENCY_KEY_REUSED,
-    WechatErrors.WECHAT_RATE_LIMITED, WechatErrors.WECHAT_QUOTA_EXCEEDED,
-    WechatErrors.WECHAT_UNREACHABLE, WechatErrors.WECHAT_TOKEN_REJECTED, WechatErrors.WECHAT_MISCONFIGURED,
-    WechatErrors.WECHAT_BUSY, StoreErrors.STORE_UNAVAILABLE,
+    TemplatesErrors.WECHAT_NOT_SUBSCRIBED,
+    TemplatesErrors.IDEMPOTENCY_KEY_IN_FLIGHT,
+    TemplatesErrors.WECHAT_INVALID_ARGUMENT,
+    TemplatesErrors.IDEMPOTENCY_KEY_REUSED,
+    WechatErrors.WECHAT_RATE_LIMITED,
+    WechatErrors.WECHAT_QUOTA_EXCEEDED,
+    WechatErrors.WECHAT_UNREACHABLE,
+    WechatErrors.WECHAT_TOKEN_REJECTED,
+    WechatErrors.WECHAT_MISCONFIGURED,
+    WechatErrors.WECHAT_BUSY,
+    StoreErrors.STORE_UNAVAILABLE,
     WechatErrors.WECHAT_TIMEOUT,
   )
   send(
@@ -50,7 +64,12 @@ export class TemplatesController {
   @ServiceOnly('Only internal services may read the delivery log')
   @Get('messages')
   @ApiOkResponse({ description: 'Delivery log, newest first: {items, nextCursor}' })
-  @ApiErrorResponses(HttpErrors.VALIDATION_FAILED, AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.SERVICE_TOKEN_REQUIRED)
+  @ApiErrorResponses(
+    HttpErrors.VALIDATION_FAILED,
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.SERVICE_TOKEN_REQUIRED,
+  )
   messages(@Query() query: ListMessagesQuery) {
     return this.templates.listMessages(query);
   }

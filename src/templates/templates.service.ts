@@ -109,11 +109,23 @@ export class TemplatesService {
 
   private async deliver(principal: Principal, openid: string, dto: SendTemplateDto): Promise<{ msgid: Msgid }> {
     const legacy = dto.formId !== undefined;
-    const base = { openId: openid, templateId: dto.templateId, page: dto.page ?? null, kind: legacy ? 'legacy' : 'subscribe', requestedBy: principalLabel(principal) } as const;
+    const base = {
+      openId: openid,
+      templateId: dto.templateId,
+      page: dto.page ?? null,
+      kind: legacy ? 'legacy' : 'subscribe',
+      requestedBy: principalLabel(principal),
+    } as const;
     try {
       const msgid = await this.accessTokens.withToken((token) =>
         legacy
-          ? this.client.sendTemplateMessage(token, { touser: openid, templateId: dto.templateId, page: dto.page, formId: dto.formId as string, data: dto.data })
+          ? this.client.sendTemplateMessage(token, {
+              touser: openid,
+              templateId: dto.templateId,
+              page: dto.page,
+              formId: dto.formId as string,
+              data: dto.data,
+            })
           : this.client.sendSubscribeMessage(token, {
               touser: openid,
               templateId: dto.templateId,

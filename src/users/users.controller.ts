@@ -24,7 +24,12 @@ export class UsersController {
   @UserOnly('Only a user session has a profile')
   @Get('me')
   @ApiOkResponse({ type: UserView })
-  @ApiErrorResponses(AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED, StoreErrors.STORE_UNAVAILABLE)
+  @ApiErrorResponses(
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.USER_SESSION_REQUIRED,
+    StoreErrors.STORE_UNAVAILABLE,
+  )
   me(@CurrentPrincipal() principal: UserPrincipal): UserView {
     return UserView.of(principal.user);
   }
@@ -35,7 +40,8 @@ export class UsersController {
   @ApiOkResponse({ type: UserView })
   @ApiErrorResponses(
     HttpErrors.VALIDATION_FAILED,
-    AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
     AuthErrors.SERVICE_TOKEN_REQUIRED,
     UsersErrors.USER_NOT_FOUND_BY_OPENID,
     DatabaseErrors.DATABASE_UNAVAILABLE,
@@ -52,7 +58,8 @@ export class UsersController {
   @ApiOkResponse({ type: UserView })
   @ApiErrorResponses(
     HttpErrors.VALIDATION_FAILED,
-    AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID,
+    AuthErrors.AUTH_TOKEN_MISSING,
+    AuthErrors.AUTH_TOKEN_INVALID,
     AuthErrors.SERVICE_TOKEN_REQUIRED,
     UsersErrors.USER_NOT_FOUND,
     DatabaseErrors.DATABASE_UNAVAILABLE,

@@ -113,7 +113,11 @@ export class UsersRepository {
     const fields = (Object.keys(PROFILE_COLUMN) as Array<keyof ProfileChanges>).filter((field) => changes[field] !== undefined);
     if (fields.length === 0) return this.findById(id);
     const assignments = fields.map((field) => `${PROFILE_COLUMN[field]} = ?`).join(', ');
-    return this.updateAndRead(`UPDATE \`user\` SET ${assignments}${TOUCH[this.dialect]} WHERE id = ?`, [...fields.map((field) => changes[field] ?? null), id], id);
+    return this.updateAndRead(
+      `UPDATE \`user\` SET ${assignments}${TOUCH[this.dialect]} WHERE id = ?`,
+      [...fields.map((field) => changes[field] ?? null), id],
+      id,
+    );
   }
 
   /** Stores the phone number WeChat gave for the user; null when the user no longer exists. */

@@ -30,7 +30,11 @@ async function setUp(mode: TokenMode) {
   };
   const config = new ConfigService<AppConfig, true>({ wechat });
   const metrics = new MetricsService();
-  const client = new WechatClient({ ...wechat, baseUrl: fake.baseUrl, appId: fake.appId, appSecret: fake.appSecret, sandbox: null }, metrics, config);
+  const client = new WechatClient(
+    { ...wechat, baseUrl: fake.baseUrl, appId: fake.appId, appSecret: fake.appSecret, sandbox: null },
+    metrics,
+    config,
+  );
   const instance = () => new AccessTokenService(client, store, metrics, config, clock);
   const key = `wechat:access-token:{${fake.appId}}`;
   const endpoint = mode === 'stable' ? 'stable_token' : 'token';
@@ -100,20 +104,23 @@ describe('AccessTokenService', () => {
   it.each([
     ['classic', 600],
     ['stable', 290],
-  ] as const)('%s: the scheduled refresh fetches only within the margin (%i s) and stores the new lifetime', async (mode, marginSeconds) => {
-    const { clock, fake, instance, endpoint, tokens } = await setUp(mode);
-    const service = instance();
-    const first = await service.get();
-    await clock.advance((7200 - marginSeconds - 1) * 1000);
-    await service.refreshIfDue();
-    expect(fake.calls(endpoint)).toBe(1);
-    await clock.advance(1000);
-    await service.refreshIfDue();
-    expect(fake.calls(endpoint)).toBe(2);
-    const stored = await tokens.read();
-    expect(stored?.token).not.toBe(first);
-    expect(stored && stored.expiresAt - clock.now()).toBe(7_200_000);
-  });
+  ] as const)(
+    '%s: the scheduled refresh fetches only within the margin (%i s) and stores the new lifetime',
+    async (mode, marginSeconds) => {
+      const { clock, fake, instance, endpoint, tokens } = await setUp(mode);
+      const service = instance();
+      const first = await service.get();
+      await clock.advance((7200 - marginSeconds - 1) * 1000);
+      await service.refreshIfDue();
+      expect(fake.calls(endpoint)).toBe(1);
+      await clock.advance(1000);
+      await service.refreshIfDue();
+      expect(fake.calls(endpoint)).toBe(2);
+      const stored = await tokens.read();
+      expect(stored?.token).not.toBe(first);
+      expect(stored && stored.expiresAt - clock.now()).toBe(7_200_000);
+    },
+  );
 
   it('never hands out a token with less than 60 s left, and reuses a usable one without asking WeChat', async () => {
     const { clock, fake, instance, endpoint } = await setUp('classic');

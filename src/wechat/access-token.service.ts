@@ -149,7 +149,11 @@ export class AccessTokenService {
       },
       work: (lock) => this.fetchAndStore(lock, failedToken),
       timeout: () =>
-        new WechatTransportError(this.stable ? 'stable_token' : 'token', 'timeout', 'waited too long for another instance to fetch the access token'),
+        new WechatTransportError(
+          this.stable ? 'stable_token' : 'token',
+          'timeout',
+          'waited too long for another instance to fetch the access token',
+        ),
     });
   }
 

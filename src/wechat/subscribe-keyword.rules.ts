@@ -14,9 +14,7 @@ const HAN = String.raw`\p{Script=Han}`;
 
 const MONTH = '(?:0?[1-9]|1[0-2])';
 const DAY = '(?:0?[1-9]|[12]\\d|3[01])';
-const DATE =
-  `(?:\\d{4}年${MONTH}月(?:${DAY}日)?|${MONTH}月${DAY}日` +
-  `|\\d{4}[-/.]${MONTH}(?:[-/.]${DAY})?|${MONTH}[-/.]${DAY})`;
+const DATE = `(?:\\d{4}年${MONTH}月(?:${DAY}日)?|${MONTH}月${DAY}日` + `|\\d{4}[-/.]${MONTH}(?:[-/.]${DAY})?|${MONTH}[-/.]${DAY})`;
 const TIME = '(?:[01]?\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d)?';
 
 const range = (point: string): RegExp => new RegExp(`^${point}(?: ?~ ?${point})?$`, 'u');

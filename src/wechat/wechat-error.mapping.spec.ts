@@ -62,7 +62,13 @@ describe('toDomainError', () => {
 
   it('lets a feature override what a kind means to it, and only that kind', () => {
     const overrides = { not_subscribed: WechatErrors.WECHAT_BUSY };
-    expect(toDomainError(new WechatApiError('subscribe_send', 43101, 'refused'), overrides)).toMatchObject({ status: 503, code: 'WECHAT_BUSY' });
-    expect(toDomainError(new WechatApiError('subscribe_send', 45011, 'limit'), overrides)).toMatchObject({ status: 429, code: 'WECHAT_RATE_LIMITED' });
+    expect(toDomainError(new WechatApiError('subscribe_send', 43101, 'refused'), overrides)).toMatchObject({
+      status: 503,
+      code: 'WECHAT_BUSY',
+    });
+    expect(toDomainError(new WechatApiError('subscribe_send', 45011, 'limit'), overrides)).toMatchObject({
+      status: 429,
+      code: 'WECHAT_RATE_LIMITED',
+    });
   });
 });

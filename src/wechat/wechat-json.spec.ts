@@ -3,7 +3,11 @@ import { parseWechatJson, toMsgid } from './wechat-json.js';
 
 describe('msgid parsing', () => {
   it.each([
-    ['an int64 beyond 2^53 keeps every digit, as a string', '{"errcode":0,"errmsg":"ok","msgid":3248682510344192008}', '3248682510344192008'],
+    [
+      'an int64 beyond 2^53 keeps every digit, as a string',
+      '{"errcode":0,"errmsg":"ok","msgid":3248682510344192008}',
+      '3248682510344192008',
+    ],
     ['a msgid that fits a JS number exactly is a number', '{"errcode":0,"errmsg":"ok","msgid":1234567890}', 1234567890],
     ['2^53 - 1 is still a number', '{"msgid":9007199254740991}', 9007199254740991],
     ['2^53 + 1 is a string', '{"msgid":9007199254740993}', '9007199254740993'],

@@ -101,8 +101,7 @@ export class WechatClient {
       return await this.fetchAccessTokenOnce(options);
     } catch (error) {
       const retryable =
-        (error instanceof WechatApiError && error.errcode === -1) ||
-        (error instanceof WechatTransportError && error.kind === 'network');
+        (error instanceof WechatApiError && error.errcode === -1) || (error instanceof WechatTransportError && error.kind === 'network');
       if (!retryable) throw error;
       this.logger.warn(`Access token fetch failed (${(error as Error).message}); retrying once`);
       return this.fetchAccessTokenOnce(options);
@@ -211,7 +210,11 @@ export class WechatClient {
             params: { grant_type: 'client_credential', appid: appId, secret: appSecret },
           });
     if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
-      throw new WechatTransportError(this.tokenMode === 'stable' ? 'stable_token' : 'token', 'bad_response', 'no access_token in the answer');
+      throw new WechatTransportError(
+        this.tokenMode === 'stable' ? 'stable_token' : 'token',
+        'bad_response',
+        'no access_token in the answer',
+      );
     }
     return { accessToken: body.access_token, expiresIn: body.expires_in };
   }

@@ -16,13 +16,7 @@ export type WechatErrorKind =
   | 'unknown';
 
 export type WechatEndpointName =
-  | 'jscode2session'
-  | 'token'
-  | 'stable_token'
-  | 'subscribe_send'
-  | 'template_send'
-  | 'getuserphonenumber'
-  | 'checksession';
+  'jscode2session' | 'token' | 'stable_token' | 'subscribe_send' | 'template_send' | 'getuserphonenumber' | 'checksession';
 
 // See ../shared/wechat-api.md §0–§6 for where each code comes from.
 const KIND_BY_ERRCODE: Record<number, WechatErrorKind> = {

@@ -27,7 +27,10 @@ describeWithServices({ mysql: true, redis: true }, 'access token shared by two i
       openid = uniqueOpenid();
       fake.addTemplate(templateId);
       fake.acceptSubscription(openid, templateId, 1000);
-      const login = await request(a.url).post('/auth/login').send({ code: fake.issueLoginCode(openid) }).expect(200);
+      const login = await request(a.url)
+        .post('/auth/login')
+        .send({ code: fake.issueLoginCode(openid) })
+        .expect(200);
       userToken = login.body.token;
     });
     afterAll(async () => {
@@ -36,7 +39,10 @@ describeWithServices({ mysql: true, redis: true }, 'access token shared by two i
     });
 
     const send = (app: TestApp) =>
-      request(app.url).post('/templates/send').set('Authorization', userToken).send({ templateId, data: { thing1: { value: 'hello' } } });
+      request(app.url)
+        .post('/templates/send')
+        .set('Authorization', userToken)
+        .send({ templateId, data: { thing1: { value: 'hello' } } });
 
     async function sendMany(count: number) {
       const responses = await Promise.all(Array.from({ length: count }, (_, i) => send(i % 2 === 0 ? a : b)));

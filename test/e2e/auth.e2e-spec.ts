@@ -49,7 +49,10 @@ describe('login, session and guard', () => {
 
   it('accepts js_code as an alias of code', async () => {
     const openid = uniqueOpenid();
-    const res = await request(t.url).post('/auth/login').send({ js_code: t.fake.issueLoginCode(openid) }).expect(200);
+    const res = await request(t.url)
+      .post('/auth/login')
+      .send({ js_code: t.fake.issueLoginCode(openid) })
+      .expect(200);
     expect(res.body.user).toMatchObject({ openid, unionid: null });
   });
 

@@ -23,7 +23,10 @@ describeWithServices({ mysql: true, redis: true }, 'outages of real dependencies
     });
 
     it('answers 503 quickly while Redis is down and recovers without a restart', async () => {
-      const login = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+      const login = await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(uniqueOpenid()) })
+        .expect(200);
       await redis.kill();
 
       const guarded = await timed(() => request(t.url).get('/users/me').set('Authorization', login.body.token));
@@ -35,12 +38,17 @@ describeWithServices({ mysql: true, redis: true }, 'outages of real dependencies
       expect(health.result.body.error).toEqual({ redis: { status: 'down', kind: 'redis' } });
       expect(JSON.stringify(health.result.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|connect|closed|message/i);
       expect(health.ms).toBeLessThan(3000);
-      const refused = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) });
+      const refused = await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(uniqueOpenid()) });
       expect(refused.status).toBe(503);
 
       await redis.resume();
       await waitFor(async () => (await request(t.url).get('/health')).status === 200, 'health after Redis returned', 10_000);
-      const again = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+      const again = await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(uniqueOpenid()) })
+        .expect(200);
       await request(t.url).get('/users/me').set('Authorization', again.body.token).expect(200);
     });
   });
@@ -58,10 +66,17 @@ describeWithServices({ mysql: true, redis: true }, 'outages of real dependencies
     });
 
     it('answers login and /health with 503 while the database is down and recovers without a restart', async () => {
-      const before = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+      const before = await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(uniqueOpenid()) })
+        .expect(200);
       await db.kill();
 
-      const login = await timed(() => request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }));
+      const login = await timed(() =>
+        request(t.url)
+          .post('/auth/login')
+          .send({ code: t.fake.issueLoginCode(uniqueOpenid()) }),
+      );
       expect(login.result.status).toBe(503);
       expect(login.result.body.code).toBe('DATABASE_UNAVAILABLE');
       expect(login.ms).toBeLessThan(6000);
@@ -77,7 +92,10 @@ describeWithServices({ mysql: true, redis: true }, 'outages of real dependencies
 
       await db.resume();
       await waitFor(async () => (await request(t.url).get('/health')).status === 200, 'health after MariaDB returned', 15_000);
-      await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+      await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(uniqueOpenid()) })
+        .expect(200);
       await request(t.url).get('/users/me').set('Authorization', before.body.token).expect(200);
     });
   });
@@ -93,7 +111,11 @@ describe('WeChat slow or down', () => {
   it('answers 504 within the configured timeout when WeChat takes 10 s', async () => {
     t.fake.setLatency(10_000);
     try {
-      const login = await timed(() => request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }));
+      const login = await timed(() =>
+        request(t.url)
+          .post('/auth/login')
+          .send({ code: t.fake.issueLoginCode(uniqueOpenid()) }),
+      );
       expect(login.result.status).toBe(504);
       expect(login.result.body.code).toBe('WECHAT_TIMEOUT');
       expect(login.ms).toBeLessThan(2000);
@@ -105,14 +127,19 @@ describe('WeChat slow or down', () => {
   it('answers 502 when WeChat is unreachable, and stays up', async () => {
     t.fake.takeDown();
     try {
-      const login = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) });
+      const login = await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(uniqueOpenid()) });
       expect(login.status).toBe(502);
       expect(login.body.code).toBe('WECHAT_UNREACHABLE');
     } finally {
       t.fake.bringUp();
     }
     await request(t.url).get('/health').expect(200);
-    await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+    await request(t.url)
+      .post('/auth/login')
+      .send({ code: t.fake.issueLoginCode(uniqueOpenid()) })
+      .expect(200);
   });
 });
 
@@ -126,9 +153,17 @@ describe('login throttling', () => {
   it('answers 429 with Retry-After past the per-IP limit, and throttles login only', async () => {
     // A client cannot dodge the limit with X-Forwarded-For: no proxy is trusted by default.
     for (let i = 0; i < 3; i += 1) {
-      await request(t.url).post('/auth/login').set('X-Forwarded-For', `203.0.113.${i}`).send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(200);
+      await request(t.url)
+        .post('/auth/login')
+        .set('X-Forwarded-For', `203.0.113.${i}`)
+        .send({ code: t.fake.issueLoginCode(uniqueOpenid()) })
+        .expect(200);
     }
-    const limited = await request(t.url).post('/auth/login').set('X-Forwarded-For', '203.0.113.99').send({ code: t.fake.issueLoginCode(uniqueOpenid()) }).expect(429);
+    const limited = await request(t.url)
+      .post('/auth/login')
+      .set('X-Forwarded-For', '203.0.113.99')
+      .send({ code: t.fake.issueLoginCode(uniqueOpenid()) })
+      .expect(429);
     expect(limited.body).toMatchObject({ statusCode: 429, code: 'TOO_MANY_LOGINS' });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);

@@ -16,7 +16,13 @@ describe('GET /health', () => {
     expect(res.body.info.database).toMatchObject({ status: 'up' });
     expect(res.body.info.redis).toEqual({ status: 'up', kind: usesRedis ? 'redis' : 'memory' });
     // Nothing has asked for a token yet: the app fetches one on first use, never at start.
-    expect(res.body.info.wechatAccessToken).toEqual({ status: 'up', present: false, expiresInSeconds: null, lastRefreshAt: null, lastError: null });
+    expect(res.body.info.wechatAccessToken).toEqual({
+      status: 'up',
+      present: false,
+      expiresInSeconds: null,
+      lastRefreshAt: null,
+      lastError: null,
+    });
     expect(res.body.info.wechat).toEqual({ status: 'up', mode: 'live' });
   });
 

@@ -24,7 +24,9 @@ async function withDataSource<T>(url: string, work: (ds: DataSource) => Promise<
 }
 
 async function indexesOf(ds: DataSource, table: string): Promise<Array<{ Key_name: string; Non_unique: number; Column_name: string }>> {
-  const rows: Array<{ Key_name: string; Non_unique: string | number; Column_name: string }> = await ds.query(`SHOW INDEX FROM \`${table}\``);
+  const rows: Array<{ Key_name: string; Non_unique: string | number; Column_name: string }> = await ds.query(
+    `SHOW INDEX FROM \`${table}\``,
+  );
   return rows.map((row) => ({ Key_name: row.Key_name, Non_unique: Number(row.Non_unique), Column_name: row.Column_name }));
 }
 
@@ -38,7 +40,7 @@ const BINARY_COLLATIONS = {
 
 async function collationsOf(ds: DataSource): Promise<Record<string, string>> {
   const rows: Array<{ name: string; collation: string }> = await ds.query(
-    'SELECT CONCAT(TABLE_NAME, \'.\', COLUMN_NAME) AS name, COLLATION_NAME AS collation FROM information_schema.COLUMNS ' +
+    "SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME) AS name, COLLATION_NAME AS collation FROM information_schema.COLUMNS " +
       "WHERE TABLE_SCHEMA = DATABASE() AND CONCAT(TABLE_NAME, '.', COLUMN_NAME) IN (?) ORDER BY name",
     [Object.keys(BINARY_COLLATIONS)],
   );
@@ -64,28 +66,51 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
         expect(unique).toMatchObject({ Non_unique: 0, Column_name: 'open_id' });
         const columns = (await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field);
         expect(columns).toEqual([
-          'id', 'open_id', 'union_id', 'nickname', 'avatar_url', 'phone_number', 'pure_phone_number', 'country_code', 'created_at', 'updated_at',
+          'id',
+          'open_id',
+          'union_id',
+          'nickname',
+          'avatar_url',
+          'phone_number',
+          'pure_phone_number',
+          'country_code',
+          'created_at',
+          'updated_at',
         ]);
         await expect(ds.query("INSERT INTO `user` (open_id) VALUES ('dup'), ('dup')")).rejects.toThrow(/Duplicate/);
         await ds.query("INSERT INTO `user` (open_id) VALUES ('oCase'), ('ocase')");
         expect(await collationsOf(ds)).toEqual(BINARY_COLLATIONS);
 
-        const subscriptionColumns: Array<{ Field: string; Collation: string | null }> = await ds.query('SHOW FULL COLUMNS FROM `subscription`');
+        const subscriptionColumns: Array<{ Field: string; Collation: string | null }> = await ds.query(
+          'SHOW FULL COLUMNS FROM `subscription`',
+        );
         expect(subscriptionColumns.map((c) => [c.Field, c.Collation])).toEqual([
-          ['id', null], ['open_id', 'utf8mb4_bin'], ['template_id', 'utf8mb4_bin'], ['status', expect.any(String)], ['remaining', null], ['updated_at', null],
+          ['id', null],
+          ['open_id', 'utf8mb4_bin'],
+          ['template_id', 'utf8mb4_bin'],
+          ['status', expect.any(String)],
+          ['remaining', null],
+          ['updated_at', null],
         ]);
-        const insert = "INSERT INTO `subscription` (open_id, template_id, status, remaining, updated_at) VALUES (?, 'tpl', 'accept', 1, NOW(3))";
+        const insert =
+          "INSERT INTO `subscription` (open_id, template_id, status, remaining, updated_at) VALUES (?, 'tpl', 'accept', 1, NOW(3))";
         await ds.query(insert, ['oCase']);
         await ds.query(insert, ['ocase']); // byte for byte: another user
         await expect(ds.query(insert, ['oCase'])).rejects.toThrow(/Duplicate/);
         const logColumns = (await ds.query('SHOW COLUMNS FROM `message_log`')).map((c: { Field: string }) => c.Field);
         expect(logColumns).toEqual(expect.arrayContaining(['delivery', 'delivery_errcode']));
-        expect((await indexesOf(ds, 'message_log')).find((i) => i.Key_name === 'idx_message_log_msgid')).toMatchObject({ Column_name: 'msgid' });
+        expect((await indexesOf(ds, 'message_log')).find((i) => i.Key_name === 'idx_message_log_msgid')).toMatchObject({
+          Column_name: 'msgid',
+        });
 
         // Batches: WeChat identifiers compared byte for byte; message_log.batch_id with its index; a working down.
-        const recipientColumns: Array<{ Field: string; Collation: string | null }> = await ds.query('SHOW FULL COLUMNS FROM `batch_recipient`');
+        const recipientColumns: Array<{ Field: string; Collation: string | null }> = await ds.query(
+          'SHOW FULL COLUMNS FROM `batch_recipient`',
+        );
         expect(recipientColumns.find((c) => c.Field === 'open_id')?.Collation).toBe('utf8mb4_bin');
-        expect((await indexesOf(ds, 'message_log')).find((i) => i.Key_name === 'idx_message_log_batch_id')).toMatchObject({ Column_name: 'batch_id' });
+        expect((await indexesOf(ds, 'message_log')).find((i) => i.Key_name === 'idx_message_log_batch_id')).toMatchObject({
+          Column_name: 'batch_id',
+        });
         await ds.undoLastMigration();
         expect(await ds.query("SHOW TABLES LIKE 'batch%'")).toHaveLength(0);
         expect((await ds.query('SHOW COLUMNS FROM `message_log`')).map((c: { Field: string }) => c.Field)).not.toContain('batch_id');
@@ -94,7 +119,13 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
         expect(await ds.query("SHOW TABLES LIKE 'subscription'")).toHaveLength(0);
         expect((await ds.query('SHOW COLUMNS FROM `message_log`')).map((c: { Field: string }) => c.Field)).not.toContain('delivery');
         await ds.undoLastMigration();
-        expect((await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field)).toEqual(['id', 'open_id', 'union_id', 'created_at', 'updated_at']);
+        expect((await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field)).toEqual([
+          'id',
+          'open_id',
+          'union_id',
+          'created_at',
+          'updated_at',
+        ]);
         await ds.undoLastMigration();
         expect((await ds.query('SHOW COLUMNS FROM `message_log`')).map((c: { Field: string }) => c.Field)).not.toContain('entry_key');
         await ds.query("DELETE FROM `user` WHERE open_id = 'ocase' COLLATE utf8mb4_bin");
@@ -128,7 +159,14 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
       await withDataSource(db.url, async (ds) => {
         await ds.runMigrations();
         const rows = await ds.query('SELECT id, open_id, union_id, created_at FROM `user` ORDER BY id');
-        expect(rows.map((r: { id: number; open_id: string }) => [Number(r.id), r.open_id])).toEqual([[1, 'a'], [2, 'b'], [4, 'c'], [7, 'd'], [8, 'A'], [9, 'D']]);
+        expect(rows.map((r: { id: number; open_id: string }) => [Number(r.id), r.open_id])).toEqual([
+          [1, 'a'],
+          [2, 'b'],
+          [4, 'c'],
+          [7, 'd'],
+          [8, 'A'],
+          [9, 'D'],
+        ]);
         expect(rows.map((r: { union_id: unknown }) => r.union_id)).toEqual([null, null, null, null, null, null]);
         expect(new Date(rows[0].created_at).toISOString()).toBe('2019-01-01T00:00:00.000Z');
         const indexes = await indexesOf(ds, 'user');
@@ -179,11 +217,25 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
         // Everything before the profile migration, then users in the table, then the profile migration.
         await ds.runMigrations();
         for (let i = migrations.length - 1; i >= profile; i -= 1) await ds.undoLastMigration();
-        await ds.query("INSERT INTO `user` (open_id, union_id, created_at) VALUES ('oA', 'uA', '2020-01-01 00:00:00'), ('oB', NULL, '2020-01-02 00:00:00')");
+        await ds.query(
+          "INSERT INTO `user` (open_id, union_id, created_at) VALUES ('oA', 'uA', '2020-01-01 00:00:00'), ('oB', NULL, '2020-01-02 00:00:00')",
+        );
 
         await ds.runMigrations();
-        const rows = await ds.query('SELECT open_id, union_id, nickname, avatar_url, phone_number, pure_phone_number, country_code, created_at FROM `user` ORDER BY id');
-        expect(rows.map((r: Record<string, unknown>) => [r.open_id, r.union_id, r.nickname, r.avatar_url, r.phone_number, r.pure_phone_number, r.country_code])).toEqual([
+        const rows = await ds.query(
+          'SELECT open_id, union_id, nickname, avatar_url, phone_number, pure_phone_number, country_code, created_at FROM `user` ORDER BY id',
+        );
+        expect(
+          rows.map((r: Record<string, unknown>) => [
+            r.open_id,
+            r.union_id,
+            r.nickname,
+            r.avatar_url,
+            r.phone_number,
+            r.pure_phone_number,
+            r.country_code,
+          ]),
+        ).toEqual([
           ['oA', 'uA', null, null, null, null, null],
           ['oB', null, null, null, null, null, null],
         ]);
@@ -191,18 +243,23 @@ describeWithServices({ mysql: true }, 'MySQL migrations', () => {
         // Emoji are 4-byte utf8mb4 and count as one of the 64 characters; 1024-character avatar URLs fit.
         const nickname = '😀'.repeat(64);
         const avatar = `https://example.com/${'a'.repeat(1004)}`;
-        await ds.query('UPDATE `user` SET nickname = ?, avatar_url = ?, phone_number = ?, pure_phone_number = ?, country_code = ? WHERE open_id = ?', [
-          nickname, avatar, '+1 4155550100', '4155550100', '1', 'oA',
-        ]);
+        await ds.query(
+          'UPDATE `user` SET nickname = ?, avatar_url = ?, phone_number = ?, pure_phone_number = ?, country_code = ? WHERE open_id = ?',
+          [nickname, avatar, '+1 4155550100', '4155550100', '1', 'oA'],
+        );
         const [stored] = await ds.query("SELECT nickname, avatar_url, phone_number FROM `user` WHERE open_id = 'oA'");
         expect(stored).toEqual({ nickname, avatar_url: avatar, phone_number: '+1 4155550100' });
 
         for (let i = migrations.length - 1; i >= profile; i -= 1) await ds.undoLastMigration();
         const columns = (await ds.query('SHOW COLUMNS FROM `user`')).map((c: { Field: string }) => c.Field);
-        for (const gone of ['nickname', 'avatar_url', 'phone_number', 'pure_phone_number', 'country_code']) expect(columns).not.toContain(gone);
+        for (const gone of ['nickname', 'avatar_url', 'phone_number', 'pure_phone_number', 'country_code'])
+          expect(columns).not.toContain(gone);
         expect(columns).toEqual(expect.arrayContaining(['id', 'open_id', 'union_id', 'created_at', 'updated_at']));
         const kept = await ds.query('SELECT open_id, union_id FROM `user` ORDER BY id');
-        expect(kept).toEqual([{ open_id: 'oA', union_id: 'uA' }, { open_id: 'oB', union_id: null }]);
+        expect(kept).toEqual([
+          { open_id: 'oA', union_id: 'uA' },
+          { open_id: 'oB', union_id: null },
+        ]);
         // And up again over the same rows.
         await ds.runMigrations();
         expect(Number((await ds.query('SELECT COUNT(*) AS n FROM `user` WHERE nickname IS NULL'))[0].n)).toBe(2);

@@ -4,7 +4,13 @@ import { WECHAT_ENDPOINT } from '../../src/wechat/wechat.constants.js';
 import type { WechatEndpoint } from '../../src/wechat/wechat-endpoint.js';
 
 // Sandbox mode is for the embedded defaults only: no WeChat credentials, SQLite in memory, no Redis.
-const SANDBOX_ENV = { WECHAT_APP_ID: undefined, WECHAT_APP_SECRET: undefined, DATABASE_URL: 'sqlite::memory:', REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined };
+const SANDBOX_ENV = {
+  WECHAT_APP_ID: undefined,
+  WECHAT_APP_SECRET: undefined,
+  DATABASE_URL: 'sqlite::memory:',
+  REDIS_URL: undefined,
+  REDIS_CLUSTER_NODES: undefined,
+};
 
 describe('sandbox mode: the phone and encrypted-data flows a developer can try', () => {
   let t: TestApp;

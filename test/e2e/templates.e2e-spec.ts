@@ -158,7 +158,9 @@ describe('templates: sending and the delivery log', () => {
       expect(none.body).toMatchObject({ statusCode: 400, code: 'RECIPIENT_REQUIRED' });
       const unknown = await send(SERVICE, { userId: 2_000_000_000, templateId: memberTemplate, data: DATA }).expect(404);
       expect(unknown.body).toMatchObject({ statusCode: 404, code: 'USER_NOT_FOUND' });
-      const both = await send(SERVICE, { openid: member.openid, userId: member.userId, templateId: memberTemplate, data: DATA }).expect(400);
+      const both = await send(SERVICE, { openid: member.openid, userId: member.userId, templateId: memberTemplate, data: DATA }).expect(
+        400,
+      );
       expect(both.body).toMatchObject({ statusCode: 400, code: 'AMBIGUOUS_RECIPIENT' });
       expect(t.fake.calls('subscribe_send')).toBe(calls);
 
@@ -182,64 +184,109 @@ describe('templates: sending and the delivery log', () => {
     type Arrange = (openid: string) => Pick<SendBody, 'templateId'> & Partial<SendBody>;
     const cases: Array<[errcode: number, label: string, status: number, code: string, arrange: Arrange]> = [
       [43101, 'no subscription', 409, 'WECHAT_NOT_SUBSCRIBED', (openid) => ({ templateId: subscribed(openid, 0) })],
-      [40003, 'openid unknown to WeChat', 422, 'WECHAT_INVALID_ARGUMENT', () => {
-        const templateId = uniqueTemplate();
-        t.fake.addTemplate(templateId);
-        return { templateId };
-      }],
-      [40037, 'unknown template', 422, 'WECHAT_INVALID_ARGUMENT', (openid) => {
-        t.fake.registerUser(openid);
-        return { templateId: uniqueTemplate() };
-      }],
-      [41030, 'page not in the app', 422, 'WECHAT_INVALID_ARGUMENT', (openid) => {
-        t.fake.allowPages(['pages/index/index']);
-        return { templateId: subscribed(openid), page: 'pages/gone/gone?x=1' };
-      }],
-      [47003, 'keyword not in the template', 422, 'WECHAT_INVALID_ARGUMENT', (openid) => ({
-        templateId: subscribed(openid, 1, ['thing1']),
-        data: { thing2: { value: 'Not in template' } },
-      })],
-      [45009, 'daily quota', 429, 'WECHAT_QUOTA_EXCEEDED', (openid) => {
-        t.fake.failNext('subscribe_send', 45009);
-        return { templateId: subscribed(openid) };
-      }],
-      [45011, 'rate limit', 429, 'WECHAT_RATE_LIMITED', (openid) => {
-        t.fake.failNext('subscribe_send', 45011);
-        return { templateId: subscribed(openid) };
-      }],
-      [-1, 'system busy', 503, 'WECHAT_BUSY', (openid) => {
-        t.fake.failNext('subscribe_send', -1);
-        return { templateId: subscribed(openid) };
-      }],
+      [
+        40003,
+        'openid unknown to WeChat',
+        422,
+        'WECHAT_INVALID_ARGUMENT',
+        () => {
+          const templateId = uniqueTemplate();
+          t.fake.addTemplate(templateId);
+          return { templateId };
+        },
+      ],
+      [
+        40037,
+        'unknown template',
+        422,
+        'WECHAT_INVALID_ARGUMENT',
+        (openid) => {
+          t.fake.registerUser(openid);
+          return { templateId: uniqueTemplate() };
+        },
+      ],
+      [
+        41030,
+        'page not in the app',
+        422,
+        'WECHAT_INVALID_ARGUMENT',
+        (openid) => {
+          t.fake.allowPages(['pages/index/index']);
+          return { templateId: subscribed(openid), page: 'pages/gone/gone?x=1' };
+        },
+      ],
+      [
+        47003,
+        'keyword not in the template',
+        422,
+        'WECHAT_INVALID_ARGUMENT',
+        (openid) => ({
+          templateId: subscribed(openid, 1, ['thing1']),
+          data: { thing2: { value: 'Not in template' } },
+        }),
+      ],
+      [
+        45009,
+        'daily quota',
+        429,
+        'WECHAT_QUOTA_EXCEEDED',
+        (openid) => {
+          t.fake.failNext('subscribe_send', 45009);
+          return { templateId: subscribed(openid) };
+        },
+      ],
+      [
+        45011,
+        'rate limit',
+        429,
+        'WECHAT_RATE_LIMITED',
+        (openid) => {
+          t.fake.failNext('subscribe_send', 45011);
+          return { templateId: subscribed(openid) };
+        },
+      ],
+      [
+        -1,
+        'system busy',
+        503,
+        'WECHAT_BUSY',
+        (openid) => {
+          t.fake.failNext('subscribe_send', -1);
+          return { templateId: subscribed(openid) };
+        },
+      ],
     ];
 
-    it.each(cases)('WeChat %i (%s) → %i %s with the errcode in the body, logged as failed', async (errcode, _label, status, code, arrange) => {
-      const openid = uniqueOpenid();
-      const body = { openid, data: DATA, ...arrange(openid) };
+    it.each(cases)(
+      'WeChat %i (%s) → %i %s with the errcode in the body, logged as failed',
+      async (errcode, _label, status, code, arrange) => {
+        const openid = uniqueOpenid();
+        const body = { openid, data: DATA, ...arrange(openid) };
 
-      const res = await send(SERVICE, body).expect(status);
+        const res = await send(SERVICE, body).expect(status);
 
-      expect(res.body).toEqual({ statusCode: status, code, message: expect.any(String), errcode, errmsg: expect.any(String) });
-      expect(received(openid)).toEqual([]);
-      expect((await log({ openid })).items).toEqual([
-        {
-          id: expect.stringMatching(DIGITS),
-          openid,
-          templateId: body.templateId,
-          page: body.page ?? null,
-          kind: 'subscribe',
-          status: 'failed',
-          errcode,
-          errmsg: expect.any(String),
-          msgid: null,
-          requestedBy: 'service:crm',
-          batchId: null,
-          createdAt: expect.any(String),
-          delivery: null,
-          deliveryErrcode: null,
-        },
-      ]);
-    });
+        expect(res.body).toEqual({ statusCode: status, code, message: expect.any(String), errcode, errmsg: expect.any(String) });
+        expect(received(openid)).toEqual([]);
+        expect((await log({ openid })).items).toEqual([
+          {
+            id: expect.stringMatching(DIGITS),
+            openid,
+            templateId: body.templateId,
+            page: body.page ?? null,
+            kind: 'subscribe',
+            status: 'failed',
+            errcode,
+            errmsg: expect.any(String),
+            msgid: null,
+            requestedBy: 'service:crm',
+            batchId: null,
+            createdAt: expect.any(String),
+            delivery: null,
+            deliveryErrcode: null,
+          },
+        ]);
+      },
+    );
 
     it('a WeChat timeout → 504 within the configured limit, logged as failed', async () => {
       const me = await login();
@@ -355,7 +402,17 @@ describe('templates: sending and the delivery log', () => {
       const res = await send(me.token, { templateId, formId, page: 'pages/index/index', data }).expect(200);
 
       expect(received(me.openid)).toEqual([
-        { kind: 'legacy', touser: me.openid, templateId, formId, page: 'pages/index/index', data, msgid: expect.stringMatching(DIGITS), accessToken: expect.any(String), at: expect.any(Number) },
+        {
+          kind: 'legacy',
+          touser: me.openid,
+          templateId,
+          formId,
+          page: 'pages/index/index',
+          data,
+          msgid: expect.stringMatching(DIGITS),
+          accessToken: expect.any(String),
+          at: expect.any(Number),
+        },
       ]);
       expect(res.body).toEqual({ msgid: received(me.openid)[0].msgid });
       expect(t.fake.calls('template_send')).toBe(legacyCalls + 1);
@@ -490,7 +547,11 @@ describe('templates: sending and the delivery log', () => {
     it('refuses a user session with 403', async () => {
       const me = await login();
       const res = await request(t.url).get('/templates/messages').set('Authorization', me.token).query({ openid: me.openid }).expect(403);
-      expect(res.body).toEqual({ statusCode: 403, code: 'SERVICE_TOKEN_REQUIRED', message: 'Only internal services may read the delivery log' });
+      expect(res.body).toEqual({
+        statusCode: 403,
+        code: 'SERVICE_TOKEN_REQUIRED',
+        message: 'Only internal services may read the delivery log',
+      });
     });
 
     it('rejects a bad query with 400', async () => {
@@ -535,10 +596,70 @@ describe('templates: sending and the delivery log', () => {
       it('has exactly one row per attempt that reached WeChat, newest first, with who asked and what came back', () => {
         const [m1, m2] = received(me.openid);
         expect(rows).toEqual([
-          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'failed', errcode: -1, errmsg: expect.any(String), msgid: null, requestedBy: `user:${me.userId}`, batchId: null, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
-          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'failed', errcode: 43101, errmsg: expect.any(String), msgid: null, requestedBy: 'service:crm', batchId: null, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
-          { id: expect.any(String), openid: me.openid, templateId, page: null, kind: 'subscribe', status: 'sent', errcode: 0, errmsg: 'ok', msgid: m2.msgid, requestedBy: 'service:crm', batchId: null, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
-          { id: expect.any(String), openid: me.openid, templateId, page: 'pages/a/a', kind: 'subscribe', status: 'sent', errcode: 0, errmsg: 'ok', msgid: m1.msgid, requestedBy: `user:${me.userId}`, batchId: null, createdAt: expect.any(String), delivery: null, deliveryErrcode: null },
+          {
+            id: expect.any(String),
+            openid: me.openid,
+            templateId,
+            page: null,
+            kind: 'subscribe',
+            status: 'failed',
+            errcode: -1,
+            errmsg: expect.any(String),
+            msgid: null,
+            requestedBy: `user:${me.userId}`,
+            batchId: null,
+            createdAt: expect.any(String),
+            delivery: null,
+            deliveryErrcode: null,
+          },
+          {
+            id: expect.any(String),
+            openid: me.openid,
+            templateId,
+            page: null,
+            kind: 'subscribe',
+            status: 'failed',
+            errcode: 43101,
+            errmsg: expect.any(String),
+            msgid: null,
+            requestedBy: 'service:crm',
+            batchId: null,
+            createdAt: expect.any(String),
+            delivery: null,
+            deliveryErrcode: null,
+          },
+          {
+            id: expect.any(String),
+            openid: me.openid,
+            templateId,
+            page: null,
+            kind: 'subscribe',
+            status: 'sent',
+            errcode: 0,
+            errmsg: 'ok',
+            msgid: m2.msgid,
+            requestedBy: 'service:crm',
+            batchId: null,
+            createdAt: expect.any(String),
+            delivery: null,
+            deliveryErrcode: null,
+          },
+          {
+            id: expect.any(String),
+            openid: me.openid,
+            templateId,
+            page: 'pages/a/a',
+            kind: 'subscribe',
+            status: 'sent',
+            errcode: 0,
+            errmsg: 'ok',
+            msgid: m1.msgid,
+            requestedBy: `user:${me.userId}`,
+            batchId: null,
+            createdAt: expect.any(String),
+            delivery: null,
+            deliveryErrcode: null,
+          },
         ]);
         expect(received(me.openid)).toHaveLength(2);
         for (const row of rows) {

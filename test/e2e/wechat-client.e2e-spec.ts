@@ -186,7 +186,10 @@ describe('WechatClient against the fake WeChat (stable_token mode)', () => {
 
     it('keeps the msgid intact through POST /templates/send as well', async () => {
       const openid = uniqueOpenid();
-      const login = await request(t.url).post('/auth/login').send({ code: t.fake.issueLoginCode(openid) }).expect(200);
+      const login = await request(t.url)
+        .post('/auth/login')
+        .send({ code: t.fake.issueLoginCode(openid) })
+        .expect(200);
       t.fake.addTemplate('tpl-http', ['thing1']);
       t.fake.acceptSubscription(openid, 'tpl-http');
       const res = await request(t.url)
@@ -250,7 +253,9 @@ describe('WechatClient against the fake WeChat (stable_token mode)', () => {
       const token = await freshToken();
       const before = t.fake.calls('subscribe_send');
       t.fake.failNext('subscribe_send', errcode);
-      await expect(client.sendSubscribeMessage(token, subscribedMessage())).rejects.toMatchObject(apiError('subscribe_send', kind, errcode));
+      await expect(client.sendSubscribeMessage(token, subscribedMessage())).rejects.toMatchObject(
+        apiError('subscribe_send', kind, errcode),
+      );
       expect(t.fake.calls('subscribe_send')).toBe(before + 1);
     });
 
@@ -258,14 +263,18 @@ describe('WechatClient against the fake WeChat (stable_token mode)', () => {
       const token = await freshToken();
       t.fake.setLatency(SLOW_MS);
       const before = t.fake.calls('subscribe_send');
-      await expect(client.sendSubscribeMessage(token, subscribedMessage())).rejects.toMatchObject(transportError('subscribe_send', 'timeout'));
+      await expect(client.sendSubscribeMessage(token, subscribedMessage())).rejects.toMatchObject(
+        transportError('subscribe_send', 'timeout'),
+      );
       expect(t.fake.calls('subscribe_send')).toBe(before + 1);
     });
 
     it('reports an unreachable WeChat as kind network', async () => {
       const token = await freshToken();
       t.fake.takeDown();
-      await expect(client.sendSubscribeMessage(token, subscribedMessage())).rejects.toMatchObject(transportError('subscribe_send', 'network'));
+      await expect(client.sendSubscribeMessage(token, subscribedMessage())).rejects.toMatchObject(
+        transportError('subscribe_send', 'network'),
+      );
     });
   });
 
@@ -391,7 +400,10 @@ describe('WechatClient with credentials WeChat refuses', () => {
   });
 
   it('answers a login with 502 WECHAT_MISCONFIGURED', async () => {
-    const res = await request(wrongSecret.url).post('/auth/login').send({ code: fake.issueLoginCode(uniqueOpenid()) }).expect(502);
+    const res = await request(wrongSecret.url)
+      .post('/auth/login')
+      .send({ code: fake.issueLoginCode(uniqueOpenid()) })
+      .expect(502);
     expect(res.body).toMatchObject({ statusCode: 502, code: 'WECHAT_MISCONFIGURED', errcode: 40125 });
   });
 });
@@ -480,7 +492,10 @@ describe('log output of a login-and-send run', () => {
       const failedLogin = await request(url).post('/auth/login').send({ code: 'invalid-code' }).expect(401);
       expect(failedLogin.body.code).toBe('WECHAT_INVALID_CODE');
       fake.takeDown();
-      await request(url).post('/auth/login').send({ code: fake.issueLoginCode(uniqueOpenid()) }).expect(502);
+      await request(url)
+        .post('/auth/login')
+        .send({ code: fake.issueLoginCode(uniqueOpenid()) })
+        .expect(502);
       fake.bringUp();
       const refused = await send().expect(409);
       expect(refused.body).toMatchObject({ code: 'WECHAT_NOT_SUBSCRIBED', errcode: 43101 });
@@ -510,8 +525,15 @@ describe('log output of a login-and-send run', () => {
       await decrypt(fake.encryptUserData(openid, { marker }, { appId: 'wx00000000000other' })).expect(422);
       await decrypt({ ...fake.encryptUserData(openid, { marker }), iv: Buffer.alloc(16).toString('base64') }).expect(422);
       await request(url).patch('/users/me').set('Authorization', auth).send({ nickname: 'Logged Nobody' }).expect(200);
-      expect((await request(url).get('/users/me').set('Authorization', auth).expect(200)).body.phoneNumber).toBe(`+1${abroad.purePhoneNumber}`);
-      secrets.set(createHmac('sha256', fake.sessionKey(openid) as string).update('').digest('hex'), 'the checksession signature');
+      expect((await request(url).get('/users/me').set('Authorization', auth).expect(200)).body.phoneNumber).toBe(
+        `+1${abroad.purePhoneNumber}`,
+      );
+      secrets.set(
+        createHmac('sha256', fake.sessionKey(openid) as string)
+          .update('')
+          .digest('hex'),
+        'the checksession signature',
+      );
       expect((await request(url).get('/auth/session').set('Authorization', auth).expect(200)).body.sessionKeyValid).toBe(true);
       collectTokens(fake);
 
@@ -539,8 +561,15 @@ describe('log output of a login-and-send run', () => {
 
     expect(new Set(secrets.values())).toEqual(
       new Set([
-        'the AppSecret', 'the wx.login code', 'the session token', 'the session_key', 'an access token',
-        'a phone number', 'a phone code', 'decrypted data', 'the checksession signature',
+        'the AppSecret',
+        'the wx.login code',
+        'the session token',
+        'the session_key',
+        'an access token',
+        'a phone number',
+        'a phone code',
+        'decrypted data',
+        'the checksession signature',
       ]),
     );
     expect([...secrets.values()].filter((label) => label === 'an access token').length).toBeGreaterThanOrEqual(2);

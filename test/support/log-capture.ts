@@ -25,13 +25,14 @@ export function captureOutput(): OutputCapture {
   const original = { stdout: process.stdout.write, stderr: process.stderr.write };
   const originalConsole = CONSOLE_METHODS.map((method) => [method, console[method]] as const);
 
-  const recorder = (): Write =>
-    ((chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown): boolean => {
+  const recorder =
+    (): Write =>
+    (chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown): boolean => {
       chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
       if (typeof done === 'function') process.nextTick(done);
       return true;
-    });
+    };
 
   process.stdout.write = recorder();
   process.stderr.write = recorder();

@@ -52,7 +52,9 @@ export class OwnRedis {
   }
 
   async resume(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     await waitFor(async () => (await run('redis-cli', ['-p', String(this.port), 'ping'])).stdout.trim() === 'PONG', 'redis-server');
   }
 
@@ -82,7 +84,13 @@ export class OwnMariadb {
 
   static async start(): Promise<OwnMariadb> {
     const dir = await mkdtemp(join(tmpdir(), 'wechat-mariadb-'));
-    await run('mariadb-install-db', ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db']);
+    await run('mariadb-install-db', [
+      '--no-defaults',
+      `--datadir=${join(dir, 'data')}`,
+      '--user=root',
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+    ]);
     const db = new OwnMariadb(await freePort(), dir);
     await db.resume();
     await run('mysql', ['--protocol=TCP', '-h127.0.0.1', `-P${db.port}`, '-uroot', '-e', 'CREATE DATABASE app CHARACTER SET utf8mb4']);

@@ -36,7 +36,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   };
   // A test that names its own Redis (an unreachable one, a server of its own) means that one.
-  if (options.env?.REDIS_URL !== undefined && options.env.REDIS_URL !== redisUrl && !('REDIS_CLUSTER_NODES' in options.env)) env.REDIS_CLUSTER_NODES = undefined;
+  if (options.env?.REDIS_URL !== undefined && options.env.REDIS_URL !== redisUrl && !('REDIS_CLUSTER_NODES' in options.env))
+    env.REDIS_CLUSTER_NODES = undefined;
   const app = await createApp(validateEnvironment(env));
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };

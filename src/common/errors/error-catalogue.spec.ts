@@ -21,7 +21,13 @@ function readmeRows(): string[] {
   return section
     .split('\n')
     .filter((line) => line.startsWith('| `'))
-    .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim().replace(/^`|`$/g, '')).join(' | '));
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim().replace(/^`|`$/g, ''))
+        .join(' | '),
+    );
 }
 
 async function catalogueRows(): Promise<string[]> {

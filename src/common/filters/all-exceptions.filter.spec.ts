@@ -41,7 +41,13 @@ describe('AllExceptionsFilter', () => {
     const error = TemplatesErrors.WECHAT_INVALID_ARGUMENT({ details: { errcode: 47003, errmsg: 'argument invalid!' } });
     expect(answer(error)).toEqual({
       status: 422,
-      body: { statusCode: 422, code: 'WECHAT_INVALID_ARGUMENT', message: 'WeChat rejected the message', errcode: 47003, errmsg: 'argument invalid!' },
+      body: {
+        statusCode: 422,
+        code: 'WECHAT_INVALID_ARGUMENT',
+        message: 'WeChat rejected the message',
+        errcode: 47003,
+        errmsg: 'argument invalid!',
+      },
       headers: {},
     });
   });
@@ -56,7 +62,11 @@ describe('AllExceptionsFilter', () => {
 
   it('joins the validation pipe messages under VALIDATION_FAILED', () => {
     const error = new BadRequestException(['code must be a string', 'code should not be empty']);
-    expect(answer(error).body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: 'code must be a string; code should not be empty' });
+    expect(answer(error).body).toEqual({
+      statusCode: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'code must be a string; code should not be empty',
+    });
   });
 
   it('names a body that is not JSON INVALID_JSON', () => {
@@ -77,7 +87,12 @@ describe('AllExceptionsFilter', () => {
   it('answers anything else with a 500 and an error id, never its message', () => {
     const { status, body } = answer(new Error('secret detail of a crash'));
     expect(status).toBe(500);
-    expect(body).toEqual({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error', errorId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(body).toEqual({
+      statusCode: 500,
+      code: 'INTERNAL_ERROR',
+      message: 'Internal server error',
+      errorId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 
   it("keeps Terminus's health report as the body of its 503", () => {

@@ -14,9 +14,18 @@ export interface ErrorBody {
 // The framework's exceptions carry only a status; these are the codes they are answered with.
 const CODE_BY_STATUS: ReadonlyMap<number, string> = new Map(
   [
-    HttpErrors.BAD_REQUEST, HttpErrors.UNAUTHORIZED, HttpErrors.FORBIDDEN, HttpErrors.NOT_FOUND, HttpErrors.METHOD_NOT_ALLOWED,
-    HttpErrors.REQUEST_TIMEOUT, HttpErrors.CONFLICT, HttpErrors.PAYLOAD_TOO_LARGE, HttpErrors.UNSUPPORTED_MEDIA_TYPE,
-    HttpErrors.UNPROCESSABLE_ENTITY, HttpErrors.TOO_MANY_REQUESTS, HttpErrors.SERVICE_UNAVAILABLE,
+    HttpErrors.BAD_REQUEST,
+    HttpErrors.UNAUTHORIZED,
+    HttpErrors.FORBIDDEN,
+    HttpErrors.NOT_FOUND,
+    HttpErrors.METHOD_NOT_ALLOWED,
+    HttpErrors.REQUEST_TIMEOUT,
+    HttpErrors.CONFLICT,
+    HttpErrors.PAYLOAD_TOO_LARGE,
+    HttpErrors.UNSUPPORTED_MEDIA_TYPE,
+    HttpErrors.UNPROCESSABLE_ENTITY,
+    HttpErrors.TOO_MANY_REQUESTS,
+    HttpErrors.SERVICE_UNAVAILABLE,
   ].map((error) => [error.status, error.code]),
 );
 

@@ -37,10 +37,8 @@ export function IsKeywordData(): PropertyDecorator {
       target: target.constructor,
       propertyName: String(propertyName),
       validator: {
-        validate: (value: unknown, args: ValidationArguments) =>
-          describeKeywordDataProblem(value, isLegacy(args.object)) === null,
-        defaultMessage: (args: ValidationArguments) =>
-          describeKeywordDataProblem(args.value, isLegacy(args.object)) ?? 'data is invalid',
+        validate: (value: unknown, args: ValidationArguments) => describeKeywordDataProblem(value, isLegacy(args.object)) === null,
+        defaultMessage: (args: ValidationArguments) => describeKeywordDataProblem(args.value, isLegacy(args.object)) ?? 'data is invalid',
       },
     });
 }

@@ -8,35 +8,59 @@ export const LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const;
 // class-validator checks a property's decorators right to left: the type check (last) speaks first.
 export class SendTemplateDto {
   @ApiPropertyOptional({ description: 'Recipient; a user session may omit it (itself). A service must name openid or userId.' })
-  @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'openid must be 1-64 letters, digits, _ or -' }) @IsString()
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'openid must be 1-64 letters, digits, _ or -' })
+  @IsString()
   openid?: string;
 
   @ApiPropertyOptional({ description: 'Recipient by our user id, instead of openid' })
-  @IsOptional() @IsInt() @Min(1)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   userId?: number;
 
-  @ApiProperty() @MaxLength(128) @IsNotEmpty() @IsString()
+  @ApiProperty()
+  @MaxLength(128)
+  @IsNotEmpty()
+  @IsString()
   templateId!: string;
 
-  @ApiPropertyOptional({ example: 'pages/index/index?foo=bar' }) @IsOptional() @MaxLength(512) @IsString()
+  @ApiPropertyOptional({ example: 'pages/index/index?foo=bar' })
+  @IsOptional()
+  @MaxLength(512)
+  @IsString()
   page?: string;
 
-  @ApiProperty({ example: { thing1: { value: 'Order shipped' } }, description: 'Keyword values; subscribe keywords are checked against WeChat rules' })
+  @ApiProperty({
+    example: { thing1: { value: 'Order shipped' } },
+    description: 'Keyword values; subscribe keywords are checked against WeChat rules',
+  })
   @IsKeywordData()
   data!: Record<string, { value: string }>;
 
-  @ApiPropertyOptional({ enum: MINIPROGRAM_STATES }) @IsOptional() @IsIn(MINIPROGRAM_STATES)
+  @ApiPropertyOptional({ enum: MINIPROGRAM_STATES })
+  @IsOptional()
+  @IsIn(MINIPROGRAM_STATES)
   miniprogramState?: (typeof MINIPROGRAM_STATES)[number];
 
-  @ApiPropertyOptional({ enum: LANGS }) @IsOptional() @IsIn(LANGS)
+  @ApiPropertyOptional({ enum: LANGS })
+  @IsOptional()
+  @IsIn(LANGS)
   lang?: (typeof LANGS)[number];
 
   @ApiPropertyOptional({ description: 'Legacy form_id: sends the retired template message instead' })
-  @IsOptional() @MaxLength(128) @IsNotEmpty() @IsString()
+  @IsOptional()
+  @MaxLength(128)
+  @IsNotEmpty()
+  @IsString()
   formId?: string;
 }
 
 export class SendTemplateResponseDto {
-  @ApiProperty({ description: "WeChat's int64 msgid: a number, or a string when it does not fit a JS number", nullable: true, oneOf: [{ type: 'number' }, { type: 'string' }] })
+  @ApiProperty({
+    description: "WeChat's int64 msgid: a number, or a string when it does not fit a JS number",
+    nullable: true,
+    oneOf: [{ type: 'number' }, { type: 'string' }],
+  })
   msgid!: number | string | null;
 }
