@@ -386,6 +386,8 @@ function wrkScript(endpoint, tokens) {
     `wrk.method = ${lua(endpoint.method)}`,
     endpoint.body ? `wrk.body = ${lua(endpoint.body)}` : '',
   ].join('\n');
+  // The body of a fresh-code request in the target's own dialect ({"code"} or the original's {"js_code"}).
+  const [bodyHead, bodyTail] = endpoint.fresh ? endpoint.fresh('@@CODE@@').split('@@CODE@@') : [];
   const perRequest = endpoint.fresh
     ? `local prefix = ${lua(`bench-${RUN_ID}-wrk${codeCounter++}-`)}
 local counter = 0
@@ -397,7 +399,7 @@ function setup(thread)
 end
 request = function()
   counter = counter + 1
-  return wrk.format(nil, nil, nil, '{"code":"' .. prefix .. thread_id .. '-' .. counter .. '"}')
+  return wrk.format(nil, nil, nil, ${lua(bodyHead)} .. prefix .. thread_id .. '-' .. counter .. ${lua(bodyTail)})
 end`
     : `local tokens = { ${tokens.map((t) => lua(t)).join(', ')} }
 local i = 0
