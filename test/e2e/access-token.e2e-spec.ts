@@ -119,6 +119,18 @@ describeWithServices({ redis: true }, 'access token lock ownership', () => {
     // classic: every fetch mints a different token, so whose token is stored is visible.
     const env = { WECHAT_TOKEN_MODE: 'classic' };
     [a, b] = await Promise.all([startTestApp({ fake, env }), startTestApp({ fake, env })]);
+    // The test reads the store at once; on a Redis Cluster a start-up command that missed its deadline
+    // makes the connection fail fast until a probe answers, so wait until both stores answer.
+    for (const t of [a, b])
+      await waitFor(
+        () =>
+          t.app
+            .get(KeyValueStore)
+            .ping()
+            .then(() => true),
+        'the store',
+        10_000,
+      );
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
