@@ -354,6 +354,9 @@ describe('message push callback: verification, modes and formats, events', () =>
     it('JSON List as an array of several items, and as an object for one', async () => {
       const openid = uniqueOpenid();
       const [t1, t2, t3, t4] = [uniqueTemplateId(), uniqueTemplateId(), uniqueTemplateId(), uniqueTemplateId()];
+      // One clock reading for both popups of t4: read twice, a second boundary between the reads could
+      // give both the same CreateTime, and then the second is (rightly) taken as a redelivery.
+      const now = nowSeconds();
       const many = buildPush(
         popupEvent(openid, [
           [t1, 'accept'],
@@ -364,11 +367,11 @@ describe('message push callback: verification, modes and formats, events', () =>
       );
       expect(JSON.parse(many.body).List).toHaveLength(3);
       await postPush(plain.url, many).expect(200);
-      const one = buildPush(popupEvent(openid, [[t4, 'accept']]), signing(fake.appId, 'plaintext', 'json', { listShape: 'object' }));
+      const one = buildPush(popupEvent(openid, [[t4, 'accept']], now), signing(fake.appId, 'plaintext', 'json', { listShape: 'object' }));
       expect(JSON.parse(one.body).List).toEqual(expect.objectContaining({ TemplateId: t4 }));
       await postPush(plain.url, one).expect(200);
       const oneAsArray = buildPush(
-        popupEvent(openid, [[t4, 'accept']], nowSeconds() - 1),
+        popupEvent(openid, [[t4, 'accept']], now - 1),
         signing(fake.appId, 'plaintext', 'json', { listShape: 'array' }),
       );
       await postPush(plain.url, oneAsArray).expect(200);
