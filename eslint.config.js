@@ -26,7 +26,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default defineConfig(
-  { ignores: ['dist/', 'coverage/', 'data/', '.test-dist/', 'node_modules/'] },
+  { ignores: ['dist/', 'coverage/', 'data/', '.test-dist*/', 'node_modules/'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

@@ -54,9 +54,10 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
     // Fastify answers a body over the limit before reading it, then closes: drain it first, so
     // the 413 reaches a client that is still sending (see drainRequest).
-    instance.addHook('onSend', async (request, reply, payload) => {
-      if (reply.statusCode === 413) await drainRequest(request.raw);
-      return payload;
+    // A callback hook, not an async one: no promise on every answer for the rare 413.
+    instance.addHook('onSend', (request, reply, payload, done) => {
+      if (reply.statusCode !== 413) done(null, payload);
+      else drainRequest(request.raw).then(() => done(null, payload), done);
     });
     app = fastify;
   } else {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { withDatabase } from '../database/database-unavailable.js';
+import { type DirectQuery, directQuery } from '../database/direct-query.js';
 import type { Subscription, SubscriptionStatus } from './subscription.entity.js';
 
 /** One change a push asks for: a status, and the credits as an increment or a reset to 0. */
@@ -44,9 +45,11 @@ function sqlTimestamp(date: Date): string {
 @Injectable()
 export class SubscriptionsRepository {
   private readonly mysql: boolean;
+  private readonly query: DirectQuery;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.mysql = dataSource.options.type === 'mysql';
+    this.query = directQuery(dataSource);
   }
 
   /** All of one push's changes, or none of them (a failure leaves nothing half-applied for WeChat's retry). */
@@ -65,7 +68,7 @@ export class SubscriptionsRepository {
   }
 
   async useCredit(openid: string, templateId: string, at: Date): Promise<void> {
-    await withDatabase(() => this.dataSource.query(USE_CREDIT, [sqlTimestamp(at), openid, templateId]));
+    await withDatabase(() => this.query(USE_CREDIT, [sqlTimestamp(at), openid, templateId]));
   }
 
   /** useCredit for many recipients of one template in one statement (a batch's slice). */
@@ -81,7 +84,7 @@ export class SubscriptionsRepository {
   }
 
   async clearCredits(openid: string, templateId: string, at: Date): Promise<void> {
-    await withDatabase(() => this.dataSource.query(CLEAR_CREDITS, [sqlTimestamp(at), openid, templateId]));
+    await withDatabase(() => this.query(CLEAR_CREDITS, [sqlTimestamp(at), openid, templateId]));
   }
 
   async findByOpenid(openid: string): Promise<SubscriptionRow[]> {

@@ -97,13 +97,13 @@ export class RedisKeyValueStore extends KeyValueStore {
 
   // The casts: the single and the cluster client share these commands' signatures, but TypeScript
   // cannot call a method through a union of two overloaded client types.
-  private async run<T>(command: (client: RedisSingleClient) => Promise<T>): Promise<T> {
-    if (!this.redis.ready) throw new StoreUnavailableError('Redis is not connected');
-    try {
-      return await this.redis.deadline.run(() => command(this.redis.client as RedisSingleClient));
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error;
-      throw new StoreUnavailableError(`Redis command failed: ${(error as Error).message}`, { cause: error });
-    }
+  private run<T>(command: (client: RedisSingleClient) => Promise<T>): Promise<T> {
+    if (!this.redis.ready) return Promise.reject(new StoreUnavailableError('Redis is not connected'));
+    return this.redis.deadline.run(() => command(this.redis.client as RedisSingleClient), toStoreError);
   }
+}
+
+function toStoreError(error: unknown): Error {
+  if (error instanceof StoreUnavailableError) return error;
+  return new StoreUnavailableError(`Redis command failed: ${(error as Error).message}`, { cause: error });
 }

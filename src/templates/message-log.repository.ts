@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { withDatabase } from '../database/database-unavailable.js';
+import { type DirectQuery, directQuery } from '../database/direct-query.js';
 import { type MessageDelivery, MessageLog } from './message-log.entity.js';
 
 const INSERT_COLUMNS =
@@ -64,17 +65,19 @@ export interface MessageLogFilter {
 @Injectable()
 export class MessageLogRepository {
   private readonly dialect: 'mysql' | 'sqlite';
+  private readonly query: DirectQuery;
 
   constructor(@InjectRepository(MessageLog) private readonly logs: Repository<MessageLog>) {
     this.dialect = logs.manager.connection.options.type === 'mysql' ? 'mysql' : 'sqlite';
+    this.query = directQuery(logs.manager.connection);
   }
 
-  insertOnce(row: MessageLogRow): Promise<void> {
-    return withDatabase(async () => {
+  async insertOnce(row: MessageLogRow): Promise<void> {
+    await withDatabase(() =>
       // Fixed SQL on this hot path (every send); created_at is stamped by the app, not by the column
       // default: SQLite's datetime('now') has no milliseconds and compares wrongly against
       // since/until, and MySQL's default follows the session time zone.
-      await this.logs.query(INSERT_ONCE[this.dialect], [
+      this.query(INSERT_ONCE[this.dialect], [
         row.openId,
         row.templateId,
         row.page,
@@ -86,8 +89,8 @@ export class MessageLogRepository {
         row.requestedBy,
         toSqlTimestamp(new Date(row.createdAt)),
         row.entryKey,
-      ]);
-    });
+      ]),
+    );
   }
 
   /** WeChat's delivery report for the message it gave `msgid` (matched as text: every digit). Returns the rows matched. */

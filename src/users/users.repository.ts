@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { withDatabase } from '../database/database-unavailable.js';
+import { type DirectQuery, directQuery } from '../database/direct-query.js';
 import { User } from './user.entity.js';
 
 // The login and guarded-read hot paths use fixed SQL: TypeORM's query building costs more per
@@ -57,9 +58,11 @@ interface UserRow {
 @Injectable()
 export class UsersRepository {
   private readonly dialect: 'mysql' | 'sqlite';
+  private readonly query: DirectQuery;
 
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {
+  constructor(@InjectRepository(User) users: Repository<User>) {
     this.dialect = users.manager.connection.options.type === 'mysql' ? 'mysql' : 'sqlite';
+    this.query = directQuery(users.manager.connection);
   }
 
   /**
@@ -71,12 +74,12 @@ export class UsersRepository {
     return withDatabase(async () => {
       let user = await this.selectOne('open_id', openid);
       if (!user) {
-        await this.users.query(SQL[this.dialect].insert, [openid, unionid]);
+        await this.query(SQL[this.dialect].insert, [openid, unionid]);
         user = await this.selectOne('open_id', openid);
         if (!user) throw new Error(`user ${openid} missing right after its insert`);
       }
       if (unionid && user.unionId !== unionid) {
-        await this.users.query(SET_UNION_ID[this.dialect], [unionid, user.id]);
+        await this.query(SET_UNION_ID[this.dialect], [unionid, user.id]);
         user = (await this.selectOne('id', user.id)) ?? user;
       }
       return user;
@@ -91,11 +94,11 @@ export class UsersRepository {
    */
   insertOrFindFromWechat(openid: string, unionid: string | null): Promise<User> {
     return withDatabase(async () => {
-      await this.users.query(SQL[this.dialect].insert, [openid, unionid]);
+      await this.query(SQL[this.dialect].insert, [openid, unionid]);
       const user = await this.selectOne('open_id', openid);
       if (!user) throw new Error(`user ${openid} missing right after its insert`);
       if (!unionid || user.unionId === unionid) return user;
-      await this.users.query(SET_UNION_ID[this.dialect], [unionid, user.id]);
+      await this.query(SET_UNION_ID[this.dialect], [unionid, user.id]);
       return (await this.selectOne('id', user.id)) ?? user;
     });
   }
@@ -132,19 +135,19 @@ export class UsersRepository {
   /** Deletes the row and with it every personal field; a row already gone is not an error. */
   delete(id: number): Promise<void> {
     return withDatabase(async () => {
-      await this.users.query('DELETE FROM `user` WHERE id = ?', [id]);
+      await this.query('DELETE FROM `user` WHERE id = ?', [id]);
     });
   }
 
   private updateAndRead(sql: string, parameters: unknown[], id: number): Promise<User | null> {
     return withDatabase(async () => {
-      await this.users.query(sql, parameters);
+      await this.query(sql, parameters);
       return this.selectOne('id', id);
     });
   }
 
   private async selectOne(column: 'id' | 'open_id', value: number | string): Promise<User | null> {
-    const rows: UserRow[] = await this.users.query(`SELECT ${SQL[this.dialect].columns} FROM \`user\` WHERE ${column} = ?`, [value]);
+    const rows = await this.query<UserRow[]>(`SELECT ${SQL[this.dialect].columns} FROM \`user\` WHERE ${column} = ?`, [value]);
     return rows.length > 0 ? toUser(rows[0]) : null;
   }
 }

@@ -1,12 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { databaseUrl, describeWithServices, httpAdapter, redisClusterNodes, redisUrl } from '../support/backends.js';
 import { api, batchLog, receivedCounts, recipients, SERVICE_TOKENS, settled, uniqueTemplate, waitForBatch } from '../support/batches.js';
+import { BUILT_DIR, buildOnce } from '../support/built-app.js';
 import { freePort, waitFor } from '../support/service-processes.js';
 
-const run = promisify(execFile);
-const OUT_DIR = '.test-dist';
 const DATA = { thing1: { value: 'Flash sale starts' } };
 // The most one instance has claimed and not recorded: WORKER_CONCURRENCY chunks × a slice of 50.
 const IN_FLIGHT_PER_INSTANCE = 2 * 50;
@@ -23,7 +21,7 @@ describeWithServices({ mysql: true, redis: true }, 'batches when an instance die
   const instances: Instance[] = [];
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', OUT_DIR], { timeout: 120_000 });
+    await buildOnce();
     fake = await FakeWechatServer.start({ openSubscriptions: true });
   }, 150_000);
   afterAll(async () => {
@@ -33,7 +31,7 @@ describeWithServices({ mysql: true, redis: true }, 'batches when an instance die
 
   async function startInstance(): Promise<Instance> {
     const port = await freePort();
-    const child = spawn('node', [`${OUT_DIR}/main.js`], {
+    const child = spawn('node', [`${BUILT_DIR}/main.js`], {
       env: {
         ...process.env,
         NODE_OPTIONS: '',

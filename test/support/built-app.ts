@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-export const BUILT_DIR = '.test-dist';
+// TEST_BUILD_DIR: passes that run side by side in one checkout (.ci/run) each build into their own.
+export const BUILT_DIR = process.env.TEST_BUILD_DIR ?? '.test-dist';
 
 /**
  * Compiles the app once per test run (specs run in band, in one process) for the tests that start
