@@ -1,3 +1,4 @@
+import { withinDeadline } from '../common/deadline.js';
 import { DatabaseErrors } from './database.errors.js';
 
 // Driver error codes that mean "the database cannot be reached", as opposed to a bad query.
@@ -51,27 +52,10 @@ function isConnectionError(error: unknown): boolean {
  * writes that must not happen twice are idempotent (see MessageLogRepository.insertOnce).
  */
 export function withDatabase<T>(work: () => Promise<T>): Promise<T> {
-  // Plain callbacks rather than Promise.race over a deadline promise: this wraps every statement on
-  // the hot paths, and each extra promise costs (on Node 20, async_hooks run for every one).
-  return new Promise<T>((resolve, reject) => {
-    const fail = (error: unknown): void => {
-      clearTimeout(timer);
-      reject(isConnectionError(error) ? DatabaseErrors.DATABASE_UNAVAILABLE({ cause: error }) : (error as Error));
-    };
-    const timer = setTimeout(
-      () => fail(new DatabaseTimeoutError(`The database did not answer within ${queryTimeoutMs} ms`)),
-      queryTimeoutMs,
-    );
-    let running: Promise<T>;
-    try {
-      running = work();
-    } catch (error) {
-      fail(error);
-      return;
-    }
-    running.then((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    }, fail);
-  });
+  return withinDeadline(
+    work,
+    queryTimeoutMs,
+    () => new DatabaseTimeoutError(`The database did not answer within ${queryTimeoutMs} ms`),
+    (error) => (isConnectionError(error) ? DatabaseErrors.DATABASE_UNAVAILABLE({ cause: error }) : (error as Error)),
+  );
 }

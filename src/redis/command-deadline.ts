@@ -1,3 +1,4 @@
+import { withinDeadline } from '../common/deadline.js';
 import { StoreUnavailableError } from './key-value.store.js';
 
 const PROBE_EVERY_MS = 200;
@@ -24,7 +25,15 @@ export class CommandDeadline {
   /** `mapError` turns a command's own failure into the caller's error type (a timeout is already one). */
   run<T>(start: () => Promise<T>, mapError: (error: unknown) => Error = (error) => error as Error): Promise<T> {
     if (this.stalled) return Promise.reject(new StoreUnavailableError('Redis is not answering'));
-    return this.race(start, mapError, () => this.markStalled());
+    return withinDeadline(
+      start,
+      this.timeoutMs,
+      () => {
+        this.markStalled();
+        return new CommandTimeoutError(this.timeoutMs);
+      },
+      (error) => (error instanceof CommandTimeoutError ? error : mapError(error)),
+    );
   }
 
   close(): void {
@@ -32,38 +41,11 @@ export class CommandDeadline {
     clearTimeout(this.probing);
   }
 
-  // Callbacks on one promise rather than Promise.race over a deadline promise: every store command
-  // passes here, and each extra promise costs (on Node 20, async_hooks run for every one). The late
-  // answer (or error) of a command that lost the race settles nothing, and is never unhandled.
-  private race<T>(start: () => Promise<T>, mapError: (error: unknown) => Error, onTimeout?: () => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        onTimeout?.();
-        reject(new CommandTimeoutError(this.timeoutMs));
-      }, this.timeoutMs);
-      const settle = (error: unknown): void => {
-        clearTimeout(timer);
-        reject(mapError(error));
-      };
-      let command: Promise<T>;
-      try {
-        command = start();
-      } catch (error) {
-        settle(error);
-        return;
-      }
-      command.then((value) => {
-        clearTimeout(timer);
-        resolve(value);
-      }, settle);
-    });
-  }
-
   private markStalled(): void {
     if (this.stalled || this.closed) return;
     this.stalled = true;
     const probeOnce = () => {
-      this.race(this.probe, (error) => error as Error).then(
+      withinDeadline(this.probe, this.timeoutMs, () => new CommandTimeoutError(this.timeoutMs)).then(
         () => {
           this.stalled = false;
         },
