@@ -1,24 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
-import { databaseUrl, describeWithServices, httpAdapter, redisClusterNodes, redisUrl } from '../support/backends.js';
+import { describeWithServices } from '../support/backends.js';
 import { api, batchLog, receivedCounts, recipients, SERVICE_TOKENS, settled, uniqueTemplate, waitForBatch } from '../support/batches.js';
-import { BUILT_DIR, buildOnce } from '../support/built-app.js';
-import { freePort, waitFor } from '../support/service-processes.js';
+import { type BuiltApp, buildOnce, startBuiltApp } from '../support/built-app.js';
+import { waitFor } from '../support/service-processes.js';
 
 const DATA = { thing1: { value: 'Flash sale starts' } };
 // The most one instance has claimed and not recorded: WORKER_CONCURRENCY chunks × a slice of 50.
 const IN_FLIGHT_PER_INSTANCE = 2 * 50;
 
-interface Instance {
-  base: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  stderr: () => string;
-}
-
 describeWithServices({ mysql: true, redis: true }, 'batches when an instance dies or stops mid-batch (built app, own processes)', () => {
   let fake: FakeWechatServer;
-  const instances: Instance[] = [];
+  const instances: BuiltApp[] = [];
 
   beforeAll(async () => {
     await buildOnce();
@@ -29,38 +21,18 @@ describeWithServices({ mysql: true, redis: true }, 'batches when an instance die
     await fake?.close();
   });
 
-  async function startInstance(): Promise<Instance> {
-    const port = await freePort();
-    const child = spawn('node', [`${BUILT_DIR}/main.js`], {
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        PORT: String(port),
-        HTTP_ADAPTER: httpAdapter,
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl ?? '',
-        REDIS_CLUSTER_NODES: redisClusterNodes ?? '',
-        WECHAT_APP_ID: fake.appId,
-        WECHAT_APP_SECRET: fake.appSecret,
-        WECHAT_API_BASE_URL: fake.baseUrl,
-        WECHAT_TIMEOUT_MS: '10000',
-        SERVICE_TOKENS,
-        PUSH_RATE_PER_SECOND: '500',
-        LOG_LEVEL: 'error',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+  async function startInstance(): Promise<BuiltApp> {
+    const instance = await startBuiltApp(fake, {
+      WECHAT_TIMEOUT_MS: '10000',
+      SERVICE_TOKENS,
+      PUSH_RATE_PER_SECOND: '500',
+      LOG_LEVEL: 'error',
     });
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${base}/health`)).status === 200, 'the built app', 30_000);
-    const instance = { base, child, exited, stderr: () => stderr };
     instances.push(instance);
     return instance;
   }
 
-  async function activeHere(instance: Instance): Promise<number> {
+  async function activeHere(instance: BuiltApp): Promise<number> {
     const res = await api(instance.base, 'GET', '/health');
     return res.body.info.batchQueue.activeHere as number;
   }
@@ -128,7 +100,7 @@ describeWithServices({ mysql: true, redis: true }, 'batches when an instance die
     a.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
-    expect(a.stderr()).toBe('');
+    expect(a.output()).toBe('');
 
     const done = await waitForBatch([b.base], created.body.id, settled, 120_000);
     fake.setLatency(0);

@@ -1,7 +1,8 @@
 import request from 'supertest';
-import { describeWithServices, redisUrl } from '../support/backends.js';
+import { describeWithServices } from '../support/backends.js';
 import { OwnMariadb, OwnRedis, waitFor } from '../support/service-processes.js';
 import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
+import { appOnOwnMariadb, appOnOwnRedis, closeAppAndOwnServer } from '../support/own-services.js';
 
 async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
   const started = Date.now();
@@ -13,14 +14,8 @@ describeWithServices({ mysql: true, redis: true }, 'outages of real dependencies
   describe('Redis stopped while the app runs', () => {
     let redis: OwnRedis;
     let t: TestApp;
-    beforeAll(async () => {
-      redis = await OwnRedis.start();
-      t = await startTestApp({ env: { REDIS_URL: redis.url } });
-    });
-    afterAll(async () => {
-      await t?.close();
-      await redis?.kill();
-    });
+    beforeAll(async () => ({ t, redis } = await appOnOwnRedis()));
+    afterAll(() => closeAppAndOwnServer(t, redis));
 
     it('answers 503 quickly while Redis is down and recovers without a restart', async () => {
       const login = await request(t.url)
@@ -56,14 +51,8 @@ describeWithServices({ mysql: true, redis: true }, 'outages of real dependencies
   describe('MariaDB stopped while the app runs', () => {
     let db: OwnMariadb;
     let t: TestApp;
-    beforeAll(async () => {
-      db = await OwnMariadb.start();
-      t = await startTestApp({ env: { DATABASE_URL: db.url, REDIS_URL: redisUrl } });
-    });
-    afterAll(async () => {
-      await t?.close();
-      await db?.destroy();
-    });
+    beforeAll(async () => ({ t, db } = await appOnOwnMariadb()));
+    afterAll(() => closeAppAndOwnServer(t, db));
 
     it('answers login and /health with 503 while the database is down and recovers without a restart', async () => {
       const before = await request(t.url)

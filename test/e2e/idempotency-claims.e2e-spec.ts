@@ -1,8 +1,9 @@
 import request from 'supertest';
 import { type HeldClaim, IdempotencyStore } from '../../src/templates/idempotency.store.js';
-import { describeWithServices, redisUrl } from '../support/backends.js';
+import { describeWithServices } from '../support/backends.js';
 import { OwnMariadb, OwnRedis, waitFor } from '../support/service-processes.js';
-import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
+import { type TestApp, uniqueOpenid } from '../support/test-app.js';
+import { appOnOwnMariadb, appOnOwnRedis, closeAppAndOwnServer } from '../support/own-services.js';
 
 const templateId = 'tpl-claims';
 const body = { templateId, data: { thing1: { value: 'hello' } } };
@@ -26,15 +27,9 @@ describeWithServices({ mysql: true, redis: true }, 'Idempotency-Key claims last 
   describe('the first request stuck on a paused database', () => {
     let db: OwnMariadb;
     let t: TestApp;
-    beforeAll(async () => {
-      db = await OwnMariadb.start();
-      // A short WeChat timeout made the old fixed claim short too (20 s).
-      t = await startTestApp({ env: { DATABASE_URL: db.url, REDIS_URL: redisUrl, WECHAT_TIMEOUT_MS: '500' } });
-    });
-    afterAll(async () => {
-      await t?.close();
-      await db?.destroy();
-    });
+    // A short WeChat timeout made the old fixed claim short too (20 s).
+    beforeAll(async () => ({ t, db } = await appOnOwnMariadb({ WECHAT_TIMEOUT_MS: '500' })));
+    afterAll(() => closeAppAndOwnServer(t, db));
 
     it('never lets a retry with the same key send again, however long the first one may still work', async () => {
       const user = await loggedInUser(t);
@@ -67,14 +62,8 @@ describeWithServices({ mysql: true, redis: true }, 'Idempotency-Key claims last 
   describe('the store paused when the outcome is recorded', () => {
     let redis: OwnRedis;
     let t: TestApp;
-    beforeAll(async () => {
-      redis = await OwnRedis.start();
-      t = await startTestApp({ env: { REDIS_URL: redis.url } });
-    });
-    afterAll(async () => {
-      await t?.close();
-      await redis?.kill();
-    });
+    beforeAll(async () => ({ t, redis } = await appOnOwnRedis()));
+    afterAll(() => closeAppAndOwnServer(t, redis));
 
     it('records the outcome once the store answers again, so the retry replays instead of sending', async () => {
       const user = await loggedInUser(t);

@@ -2,9 +2,10 @@ import request from 'supertest';
 import { sessionKeys } from '../../src/auth/session.keys.js';
 import { KeyValueStore } from '../../src/redis/key-value.store.js';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
-import { describeWithServices, redisUrl } from '../support/backends.js';
+import { describeWithServices } from '../support/backends.js';
 import { OwnMariadb } from '../support/service-processes.js';
 import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
+import { appOnOwnMariadb, closeAppAndOwnServer } from '../support/own-services.js';
 
 const SERVICE_TOKEN = 'svc-token-sessions-0123456789abcdefghijklmnop';
 const MAX_PER_USER = 3;
@@ -155,15 +156,8 @@ describeWithServices({ mysql: true, redis: true }, 'sessions v2 on two instances
 describeWithServices({ redis: true }, 'sessions with the database stalled (own MariaDB, SIGSTOP)', () => {
   let db: OwnMariadb;
   let t: TestApp;
-  beforeAll(async () => {
-    db = await OwnMariadb.start();
-    t = await startTestApp({ env: { DATABASE_URL: db.url, REDIS_URL: redisUrl } });
-  }, 60_000);
-  afterAll(async () => {
-    db?.unpause();
-    await t?.close();
-    await db?.destroy();
-  });
+  beforeAll(async () => ({ t, db } = await appOnOwnMariadb()), 60_000);
+  afterAll(() => closeAppAndOwnServer(t, db));
 
   it('never trusts a stored snapshot of another openid (a store that outlived its database): the first user of a fresh database is itself', async () => {
     const stale = {

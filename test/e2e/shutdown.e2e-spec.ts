@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
-import { databaseUrl, httpAdapter, redisUrl } from '../support/backends.js';
-import { BUILT_DIR as OUT_DIR, buildOnce } from '../support/built-app.js';
-import { freePort, waitFor } from '../support/service-processes.js';
+import { buildOnce, startBuiltApp } from '../support/built-app.js';
+import { waitFor } from '../support/service-processes.js';
 import { uniqueOpenid } from '../support/test-app.js';
 
 describe('SIGTERM under load (the built app in its own process)', () => {
@@ -16,28 +14,7 @@ describe('SIGTERM under load (the built app in its own process)', () => {
   afterAll(() => fake?.close());
 
   it('finishes the requests in flight, resets none, and exits 0 within 10 s', async () => {
-    const port = await freePort();
-    const child = spawn('node', [`${OUT_DIR}/main.js`], {
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        PORT: String(port),
-        HTTP_ADAPTER: httpAdapter,
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl ?? '',
-        WECHAT_APP_ID: fake.appId,
-        WECHAT_APP_SECRET: fake.appSecret,
-        WECHAT_API_BASE_URL: fake.baseUrl,
-        THROTTLE_LOGIN_LIMIT: '0',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${base}/health`)).status === 200, 'the built app', 30_000);
+    const { base, child, exited, output } = await startBuiltApp(fake, { THROTTLE_LOGIN_LIMIT: '0', LOG_LEVEL: 'warn' });
 
     // Keep-alive connections that are idle at SIGTERM must not hold the process open.
     await Promise.all(Array.from({ length: 5 }, () => fetch(`${base}/health`).then((r) => r.text())));
@@ -65,33 +42,12 @@ describe('SIGTERM under load (the built app in its own process)', () => {
     expect(results.filter((r) => typeof (r.body as { token?: unknown }).token !== 'string')).toEqual([]);
     expect(code).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
-    expect(stderr).toBe('');
+    expect(output()).toBe('');
   }, 60_000);
 
   it('closes a client stuck mid-request at the drain deadline, answers in-flight requests with Connection: close, closes the database and Redis, and exits 0 within 10 s', async () => {
-    const port = await freePort();
-    const child = spawn('node', [`${OUT_DIR}/main.js`], {
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        PORT: String(port),
-        HTTP_ADAPTER: httpAdapter,
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl ?? '',
-        WECHAT_APP_ID: fake.appId,
-        WECHAT_APP_SECRET: fake.appSecret,
-        WECHAT_API_BASE_URL: fake.baseUrl,
-        THROTTLE_LOGIN_LIMIT: '0',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (chunk) => (output += chunk));
-    child.stderr?.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${base}/health`)).status === 200, 'the built app', 30_000);
+    const { base, child, exited, output } = await startBuiltApp(fake, { THROTTLE_LOGIN_LIMIT: '0', LOG_LEVEL: 'info' }, { stdout: true });
+    const port = Number(new URL(base).port);
 
     // A client that announced 100 bytes and sends one every 2 s.
     const stuck = connect(port, '127.0.0.1');
@@ -130,6 +86,6 @@ describe('SIGTERM under load (the built app in its own process)', () => {
     expect(code).toBe(0);
     expect(exitedAfter).toBeLessThan(10_000);
     expect(stuckClosedAt).toBeGreaterThan(0);
-    expect(output).toContain('Shutdown complete: HTTP drained, database and Redis closed');
+    expect(output()).toContain('Shutdown complete: HTTP drained, database and Redis closed');
   }, 60_000);
 });

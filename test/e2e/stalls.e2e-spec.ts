@@ -1,7 +1,8 @@
 import request from 'supertest';
-import { describeWithServices, redisUrl } from '../support/backends.js';
+import { describeWithServices } from '../support/backends.js';
 import { OwnMariadb, OwnRedis, waitFor } from '../support/service-processes.js';
-import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
+import { type TestApp, uniqueOpenid } from '../support/test-app.js';
+import { appOnOwnMariadb, appOnOwnRedis, closeAppAndOwnServer } from '../support/own-services.js';
 
 const SERVICE_TOKEN = 'o'.repeat(40);
 
@@ -36,14 +37,8 @@ describeWithServices({ mysql: true, redis: true }, 'stalled (paused, connection 
   describe('Redis paused with SIGSTOP', () => {
     let redis: OwnRedis;
     let t: TestApp;
-    beforeAll(async () => {
-      redis = await OwnRedis.start();
-      t = await startTestApp({ env: { REDIS_URL: redis.url } });
-    });
-    afterAll(async () => {
-      await t?.close();
-      await redis?.kill();
-    });
+    beforeAll(async () => ({ t, redis } = await appOnOwnRedis()));
+    afterAll(() => closeAppAndOwnServer(t, redis));
 
     it('answers every guarded request 503 STORE_UNAVAILABLE within 3 s while traffic keeps coming, /health 503 within 3 s, and recovers after SIGCONT', async () => {
       const login = await request(t.url)
@@ -88,14 +83,8 @@ describeWithServices({ mysql: true, redis: true }, 'stalled (paused, connection 
   describe('MariaDB paused with SIGSTOP', () => {
     let db: OwnMariadb;
     let t: TestApp;
-    beforeAll(async () => {
-      db = await OwnMariadb.start();
-      t = await startTestApp({ env: { DATABASE_URL: db.url, REDIS_URL: redisUrl, SERVICE_TOKENS: `ops=${SERVICE_TOKEN}` } });
-    });
-    afterAll(async () => {
-      await t?.close();
-      await db?.destroy();
-    });
+    beforeAll(async () => ({ t, db } = await appOnOwnMariadb({ SERVICE_TOKENS: `ops=${SERVICE_TOKEN}` })));
+    afterAll(() => closeAppAndOwnServer(t, db));
 
     it('answers first-time logins and database reads 503 DATABASE_UNAVAILABLE within 3 s while traffic keeps coming, /health 503 within 3 s, and recovers after SIGCONT', async () => {
       const before = await request(t.url)

@@ -1,12 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { IsKeywordData } from './keyword-data.validator.js';
-
-export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
-export const LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const;
+import { TemplateMessageFields } from './template-message.fields.js';
 
 // class-validator checks a property's decorators right to left: the type check (last) speaks first.
-export class SendTemplateDto {
+export class SendTemplateDto extends TemplateMessageFields {
   @ApiPropertyOptional({ description: 'Recipient; a user session may omit it (itself). A service must name openid or userId.' })
   @IsOptional()
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'openid must be 1-64 letters, digits, _ or -' })
@@ -19,34 +17,12 @@ export class SendTemplateDto {
   @Min(1)
   userId?: number;
 
-  @ApiProperty()
-  @MaxLength(128)
-  @IsNotEmpty()
-  @IsString()
-  templateId!: string;
-
-  @ApiPropertyOptional({ example: 'pages/index/index?foo=bar' })
-  @IsOptional()
-  @MaxLength(512)
-  @IsString()
-  page?: string;
-
   @ApiProperty({
     example: { thing1: { value: 'Order shipped' } },
     description: 'Keyword values; subscribe keywords are checked against WeChat rules',
   })
   @IsKeywordData()
   data!: Record<string, { value: string }>;
-
-  @ApiPropertyOptional({ enum: MINIPROGRAM_STATES })
-  @IsOptional()
-  @IsIn(MINIPROGRAM_STATES)
-  miniprogramState?: (typeof MINIPROGRAM_STATES)[number];
-
-  @ApiPropertyOptional({ enum: LANGS })
-  @IsOptional()
-  @IsIn(LANGS)
-  lang?: (typeof LANGS)[number];
 
   @ApiPropertyOptional({ description: 'Legacy form_id: sends the retired template message instead' })
   @IsOptional()

@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, registerDecorator, type ValidationArguments } from 'class-validator';
-import { LANGS, MINIPROGRAM_STATES } from '../../dto/send-template.dto.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { registerDecorator, type ValidationArguments } from 'class-validator';
 import { describeKeywordDataProblem, IsKeywordData } from '../../dto/keyword-data.validator.js';
+import { TemplateMessageFields } from '../../dto/template-message.fields.js';
 
 export const MAX_RECIPIENTS = 10_000;
 const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -11,35 +11,13 @@ export interface BatchRecipientInput {
   data?: Record<string, { value: string }>;
 }
 
-export class CreateBatchDto {
-  @ApiProperty()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(128)
-  templateId!: string;
-
-  @ApiPropertyOptional({ example: 'pages/index/index?foo=bar' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  page?: string;
-
+export class CreateBatchDto extends TemplateMessageFields {
   @ApiProperty({
     example: { thing1: { value: 'Order shipped' } },
     description: "Shared keyword values; a recipient's own `data` keys override them",
   })
   @IsKeywordData()
   data!: Record<string, { value: string }>;
-
-  @ApiPropertyOptional({ enum: MINIPROGRAM_STATES })
-  @IsOptional()
-  @IsIn(MINIPROGRAM_STATES)
-  miniprogramState?: (typeof MINIPROGRAM_STATES)[number];
-
-  @ApiPropertyOptional({ enum: LANGS })
-  @IsOptional()
-  @IsIn(LANGS)
-  lang?: (typeof LANGS)[number];
 
   @ApiProperty({
     description: `1 to ${MAX_RECIPIENTS} recipients, no openid twice`,
