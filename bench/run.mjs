@@ -25,7 +25,9 @@
 // file and the in-process store (the app's embedded defaults).
 //
 // Environment knobs:
-//   BENCH_DURATION     seconds measured per endpoint (default 10)
+//   BENCH_DURATION     seconds measured per endpoint and round (default 10)
+//   BENCH_ROUNDS       measurements per endpoint, back to back (default 3); the round with the median CPU
+//                      per answer is reported, with the lowest and highest beside it (runs here vary by ±30%)
 //   BENCH_WARMUP       seconds of unmeasured load before each measurement (default 2; 0 = none)
 //   BENCH_CONNECTIONS  concurrent connections (default 50)
 //   BENCH_TARGETS      comma list, run in this order (default express,fastify,bare,python). The app must have
@@ -55,6 +57,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const env = process.env;
 
 const DURATION = positiveNumber('BENCH_DURATION', 10);
+const ROUNDS = Math.round(positiveNumber('BENCH_ROUNDS', 3));
 const WARMUP = nonNegativeNumber('BENCH_WARMUP', 2);
 const CONNECTIONS = Math.round(positiveNumber('BENCH_CONNECTIONS', 50));
 const TARGETS = list('BENCH_TARGETS', ['express', 'fastify', 'bare', 'python'], ['express', 'fastify', 'bare', 'python']);
@@ -253,19 +256,24 @@ async function benchTarget(target, backend, wechat) {
         continue;
       }
       if (WARMUP > 0) await load(base, endpoint, tokens, WARMUP);
-      const callsBefore = wechatCalls(wechat);
-      rss.startPhase();
-      const cpuBefore = rss.cpuSeconds();
-      const result = await load(base, endpoint, tokens, DURATION);
-      const cpu = rss.cpuSeconds() - cpuBefore;
-      result.peakRssKb = rss.endPhase();
-      result.cpuPercent = (100 * cpu) / result.seconds;
-      result.cpuUsPerRequest = result.ok > 0 ? (cpu * 1e6) / result.ok : null;
-      result.wechatCalls = callsBefore === null ? null : wechatCalls(wechat) - callsBefore;
+      const rounds = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const callsBefore = wechatCalls(wechat);
+        rss.startPhase();
+        const cpuBefore = rss.cpuSeconds();
+        const measured = await load(base, endpoint, tokens, DURATION);
+        const cpu = rss.cpuSeconds() - cpuBefore;
+        measured.peakRssKb = rss.endPhase();
+        measured.cpuPercent = (100 * cpu) / measured.seconds;
+        measured.cpuUsPerRequest = measured.ok > 0 ? (cpu * 1e6) / measured.ok : null;
+        measured.wechatCalls = callsBefore === null ? null : wechatCalls(wechat) - callsBefore;
+        rounds.push(measured);
+      }
+      const result = medianRound(rounds);
       row.endpoints[name] = result;
       console.log(
         `[${target}] ${endpoint.label.padEnd(20)} ${fmt(result.rps, 0).padStart(7)} req/s  p50 ${fmt(result.p50, 1)} ms  ` +
-          `p99 ${fmt(result.p99, 1)} ms  peak RSS ${mb(result.peakRssKb)} MB  CPU ${fmt(result.cpuPercent, 0)}% (${fmt(result.cpuUsPerRequest, 0)} µs/req)` +
+          `p99 ${fmt(result.p99, 1)} ms  peak RSS ${mb(result.peakRssKb)} MB  CPU ${fmt(result.cpuPercent, 0)}% (${fmt(result.cpuUsPerRequest, 0)} µs/req${spread(result)})` +
           (result.bad > 0 ? `  (${result.bad} non-2xx/errors: ${result.badDetail})` : '') +
           (result.wechatCalls !== null ? `  [WeChat calls: ${result.wechatCalls}]` : ''),
       );
@@ -291,6 +299,31 @@ async function benchTarget(target, backend, wechat) {
     if (!clean && !row.failure) console.log(`--- last output of ${target} ---\n${output.tail()}\n---`);
   }
   return row;
+}
+
+/**
+ * The round with the median CPU per answer, as the endpoint's result (its req/s and latencies go with
+ * it); the lowest and highest CPU per answer of all rounds beside it, and the peak RSS of all of them.
+ */
+function medianRound(rounds) {
+  const sorted = [...rounds].sort((a, b) => (a.cpuUsPerRequest ?? Infinity) - (b.cpuUsPerRequest ?? Infinity));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  return {
+    ...median,
+    rounds: rounds.length,
+    cpuUsRange: [sorted[0].cpuUsPerRequest, sorted[sorted.length - 1].cpuUsPerRequest],
+    peakRssKb: Math.max(...rounds.map((r) => r.peakRssKb ?? 0)),
+    bad: rounds.reduce((sum, r) => sum + r.bad, 0),
+    badDetail: rounds
+      .map((r) => r.badDetail)
+      .filter(Boolean)
+      .join('; '),
+  };
+}
+
+function spread(result) {
+  if (!result.cpuUsRange || result.rounds < 2) return '';
+  return `, rounds ${fmt(result.cpuUsRange[0], 0)}–${fmt(result.cpuUsRange[1], 0)}`;
 }
 
 /** One measurement (or warm-up) of `name` against `base`. */
@@ -556,7 +589,7 @@ function renderSection(results, backend, elapsed, loadBefore) {
     `- database: ${backend.database}${backend.python ? ` (the Python original: ${backend.python.name})` : ''}; store: ${backend.store}; fake WeChat: ${FAKE_MODE === 'inline' ? 'in the bench process' : 'its own process'}`,
   );
   lines.push(
-    `- ${DURATION} s per endpoint after ${WARMUP} s warm-up, ${CONNECTIONS} connections; req/s counts 2xx answers only; whole run ${Math.round(elapsed)} s; machine load average (1 min) ${loadBefore.toFixed(2)} before the run, ${loadavg()[0].toFixed(2)} after`,
+    `- ${ROUNDS} × ${DURATION} s per endpoint, back to back, after ${WARMUP} s warm-up; each cell is the round with the median CPU per answer (the CPU column gives all rounds' range); ${CONNECTIONS} connections; req/s counts 2xx answers only; whole run ${Math.round(elapsed)} s; machine load average (1 min) ${loadBefore.toFixed(2)} before the run, ${loadavg()[0].toFixed(2)} after`,
   );
   lines.push(
     `- CPU per answer: the target process's user+system time during the measurement (/proc/<pid>/stat) ÷ its 2xx answers; less sensitive than req/s to other load on the machine. It shares the ${cpus().length} cores with the load generator and the fake`,
@@ -611,7 +644,7 @@ function renderSection(results, backend, elapsed, loadBefore) {
       let rssCell = mb(r.peakRssKb);
       if (app && r.peakRssKb)
         rssCell += ` ${judge(r.peakRssKb / 1024 <= RSS_LIMIT_MB, `peak RSS ${mb(r.peakRssKb)} MB (≤ ${RSS_LIMIT_MB})`)}`;
-      let cpuCell = fmt(r.cpuUsPerRequest, 0);
+      let cpuCell = fmt(r.cpuUsPerRequest, 0) + (r.rounds > 1 ? ` (${fmt(r.cpuUsRange[0], 0)}–${fmt(r.cpuUsRange[1], 0)})` : '');
       const goal = CPU_GOALS[row.target]?.[name];
       if (goal !== undefined && Number.isFinite(r.cpuUsPerRequest)) {
         cpuCell += ` ${judge(r.cpuUsPerRequest <= goal, `CPU ${fmt(r.cpuUsPerRequest, 0)} µs per answer (≤ ${goal})`)} (≤ ${goal})`;

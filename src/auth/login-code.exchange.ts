@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '../common/clock.js';
@@ -60,7 +60,7 @@ export class LoginCodeExchange {
    * and retried requests, still in flight so the caller's next store command goes out with it.
    */
   async exchange(code: string): Promise<Exchanged> {
-    const key = `login-code:${createHash('sha256').update(code).digest('hex')}`;
+    const key = `login-code:${hash('sha256', code, 'hex')}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
       pending = this.resolve(key, code).finally(() => this.inFlight.delete(key));

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /*
  * The only place that knows how sessions are named in the store. Everything of one user shares the
@@ -21,7 +21,7 @@ export function newToken(userId: number): string {
 export function parseToken(token: string): ParsedToken | null {
   const match = TOKEN.exec(token);
   if (!match) return null;
-  return { userId: Number(match[1]), sessionId: createHash('sha256').update(token).digest('base64url') };
+  return { userId: Number(match[1]), sessionId: hash('sha256', token, 'base64url') };
 }
 
 const tag = (userId: number) => `{u${userId}}`;

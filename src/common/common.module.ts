@@ -1,4 +1,4 @@
-import { Global, Module, ValidationPipe } from '@nestjs/common';
+import { Global, Module, type PipeTransform } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { Clock, SystemClock } from './clock.js';
 import { AllExceptionsFilter } from './filters/all-exceptions.filter.js';
@@ -8,7 +8,7 @@ import { RequestValidationPipe } from './pipes/request-validation.pipe.js';
  * The one validation pipe: unknown fields are a 400, never silently dropped; a body nested too
  * deep, or one that makes validation throw, is a 400 too (RequestValidationPipe).
  */
-export function createValidationPipe(): ValidationPipe {
+export function createValidationPipe(): PipeTransform {
   return new RequestValidationPipe();
 }
 

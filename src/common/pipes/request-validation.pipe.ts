@@ -1,4 +1,4 @@
-import { type ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, BadRequestException, type PipeTransform, ValidationPipe } from '@nestjs/common';
 
 /** Deeper than any body of this API needs; deep enough to keep recursion in the validators safe. */
 export const MAX_JSON_DEPTH = 64;
@@ -9,17 +9,28 @@ export const MAX_JSON_DEPTH = 64;
  * near 1,500), and anything else that makes transformation or validation throw is a 400 too,
  * never a 500.
  */
-export class RequestValidationPipe extends ValidationPipe {
-  constructor() {
-    super({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true, stopAtFirstError: true });
+export class RequestValidationPipe implements PipeTransform {
+  private readonly pipe = new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    forbidUnknownValues: true,
+    stopAtFirstError: true,
+  });
+
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    // A custom parameter decorator's value (the principal) is not client input: ValidationPipe would
+    // hand it back unchecked too, here without the promises of its async path on every guarded request.
+    if (metadata.type === 'custom') return value;
+    return this.validate(value, metadata);
   }
 
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  private async validate(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && exceedsDepth(value, MAX_JSON_DEPTH)) {
       throw new BadRequestException({ message: [`The body is nested deeper than ${MAX_JSON_DEPTH} levels`] });
     }
     try {
-      return await super.transform(value, metadata);
+      return await this.pipe.transform(value, metadata);
     } catch (error) {
       if (error instanceof BadRequestException) throw error;
       throw new BadRequestException({ message: ['The request could not be validated'] }, { cause: error });
