@@ -4,7 +4,9 @@
 // on Fastify, bench/bare-server.mjs (node:http, no framework: the practical limit) and the Python
 // original (../shared/peers/python-original, when python3-tornado & co. are installed) — starts it as
 // a child process over the same database server and store, and measures for a fixed duration each:
-//   login  POST /auth/login       every request a fresh code (a new openid each)
+//   login    POST /auth/login     every request a fresh code (a new openid each: the first-login path)
+//   relogin  POST /auth/login     every request a fresh code of one of 1,000 returning users (the fake's
+//                                 sandbox codes `user:<name>:<n>`): the repeat-login path, no SQL in the app
 //   me     GET  /users/me         a few logged-in tokens, round-robin
 //   send   POST /templates/send   the same tokens, {templateId: 'bench-tpl', data: {thing1: {value: 'hello'}}}
 // reporting requests/s (2xx only), p50/p99 latency, the child's peak RSS (VmRSS sampled every 100 ms) and
@@ -33,7 +35,7 @@
 //   BENCH_TARGETS      comma list, run in this order (default express,fastify,bare,python). The app must have
 //                      run once against a fresh MySQL database before bare (it migrates the schema).
 //   BENCH_PYTHON       the Python interpreter for the original (default /usr/bin/python3)
-//   BENCH_ENDPOINTS    comma list of login,me,send (default all three)
+//   BENCH_ENDPOINTS    comma list of login,relogin,me,send (default all four)
 //   BENCH_TOOL         autocannon | wrk (default: wrk when on PATH, else autocannon)
 //   BENCH_FAKE         inline (default: the fake runs in this process) | process (its own node process)
 //   BENCH_PROFILE_DIR  when set, children run with --cpu-prof and write their profiles there
@@ -63,7 +65,7 @@ const CONNECTIONS = Math.round(positiveNumber('BENCH_CONNECTIONS', 50));
 const TARGETS = list('BENCH_TARGETS', ['express', 'fastify', 'bare', 'python'], ['express', 'fastify', 'bare', 'python']);
 const PYTHON = env.BENCH_PYTHON || '/usr/bin/python3';
 const PYTHON_DIR = resolve(fileURLToPath(new URL('../../shared/peers/python-original', import.meta.url)));
-const ENDPOINT_NAMES = list('BENCH_ENDPOINTS', ['login', 'me', 'send'], ['login', 'me', 'send']);
+const ENDPOINT_NAMES = list('BENCH_ENDPOINTS', ['login', 'relogin', 'me', 'send'], ['login', 'relogin', 'me', 'send']);
 const TOOL = chooseTool();
 const FAKE_MODE = env.BENCH_FAKE === 'process' ? 'process' : 'inline';
 const PROFILE_DIR = env.BENCH_PROFILE_DIR ? resolve(env.BENCH_PROFILE_DIR) : null;
@@ -87,10 +89,12 @@ const SEND_BODY = JSON.stringify({ templateId: 'bench-tpl', data: { thing1: { va
 
 /** Issue 12's targets: CPU µs per answer of the app on each adapter; req/s ahead of the Python original; RSS. */
 const CPU_GOALS = {
-  express: { login: 600, me: 190, send: 550 },
-  fastify: { login: 380, me: 60, send: 380 },
+  express: { login: 600, relogin: 600, me: 190, send: 550 },
+  fastify: { login: 380, relogin: 380, me: 60, send: 380 },
 };
 const APP_TARGETS = ['express', 'fastify'];
+// relogin: how many users log in again and again (each one's first login falls in the warm-up).
+const RETURNING_USERS = 1000;
 
 const ENDPOINTS = {
   login: {
@@ -98,6 +102,15 @@ const ENDPOINTS = {
     method: 'POST',
     path: '/auth/login',
     contentType: 'application/json',
+    fresh: (n) => JSON.stringify({ code: n }),
+    python: { fresh: (n) => JSON.stringify({ js_code: n }) },
+  },
+  relogin: {
+    label: 'POST /auth/login (returning user)',
+    method: 'POST',
+    path: '/auth/login',
+    contentType: 'application/json',
+    returningUsers: RETURNING_USERS,
     fresh: (n) => JSON.stringify({ code: n }),
     python: { fresh: (n) => JSON.stringify({ js_code: n }) },
   },
@@ -122,7 +135,11 @@ function endpointFor(target, name) {
 
 const RUN_ID = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 let codeCounter = 0;
-const nextCode = () => `bench-${RUN_ID}-${codeCounter++}`;
+const nextCode = (endpoint) => {
+  const n = codeCounter++;
+  const code = `bench-${RUN_ID}-${n}`;
+  return endpoint?.returningUsers ? `user:bench-${RUN_ID}-u${n % endpoint.returningUsers}:${code}` : code;
+};
 
 // ------------------------------------------------------------------------------------------------
 
@@ -341,7 +358,7 @@ async function loadWithAutocannon(base, endpoint, tokens, seconds) {
         method: endpoint.method,
         path: endpoint.path,
         headers,
-        setupRequest: (request) => ({ ...request, body: endpoint.fresh(nextCode()) }),
+        setupRequest: (request) => ({ ...request, body: endpoint.fresh(nextCode(endpoint)) }),
       },
     ];
   } else {
@@ -432,7 +449,9 @@ function setup(thread)
 end
 request = function()
   counter = counter + 1
-  return wrk.format(nil, nil, nil, ${lua(bodyHead)} .. prefix .. thread_id .. '-' .. counter .. ${lua(bodyTail)})
+  local code = prefix .. thread_id .. '-' .. counter
+  ${endpoint.returningUsers ? `code = ${lua(`user:bench-${RUN_ID}-u`)} .. (counter % ${endpoint.returningUsers}) .. ':' .. code` : ''}
+  return wrk.format(nil, nil, nil, ${lua(bodyHead)} .. code .. ${lua(bodyTail)})
 end`
     : `local tokens = { ${tokens.map((t) => lua(t)).join(', ')} }
 local i = 0
@@ -454,8 +473,8 @@ end
 
 async function preflight(base, target, name, tokens) {
   const endpoint = endpointFor(target, name);
-  if (name === 'login') {
-    const body = await loginOnce(base, target);
+  if (name === 'login' || name === 'relogin') {
+    const body = await loginOnce(base, target, endpoint);
     if (typeof body.token !== 'string') throw new Error(`unexpected login answer ${JSON.stringify(body)}`);
     return;
   }
@@ -474,12 +493,11 @@ async function preflight(base, target, name, tokens) {
 }
 
 /** One login with a fresh code: {token, ...} (the Python original: 204, the token only in the header). */
-async function loginOnce(base, target) {
-  const endpoint = endpointFor(target, 'login');
+async function loginOnce(base, target, endpoint = endpointFor(target, 'login')) {
   const response = await fetch(`${base}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: endpoint.fresh(nextCode()),
+    body: endpoint.fresh(nextCode(endpoint)),
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();
@@ -595,7 +613,7 @@ function renderSection(results, backend, elapsed, loadBefore) {
     `- CPU per answer: the target process's user+system time during the measurement (/proc/<pid>/stat) ÷ its 2xx answers; less sensitive than req/s to other load on the machine. It shares the ${cpus().length} cores with the load generator and the fake`,
   );
   lines.push(
-    `- login: a fresh code per request (a new user each: the first-login path, with its INSERT); me and send: ${TOKENS_PER_TARGET} logged-in tokens, round-robin`,
+    `- login: a fresh code per request (a new user each: the first-login path, with its INSERT); login (returning user): a fresh code per request for one of ${RETURNING_USERS} users who logged in before (no SQL in the app; their sessions reach SESSION_MAX_PER_USER, so each login also ends the oldest); me and send: ${TOKENS_PER_TARGET} logged-in tokens, round-robin`,
   );
   for (const row of results) if (row.skipped) lines.push(`- ${row.target}: not run (${row.skipped})`);
   lines.push('');
@@ -657,8 +675,8 @@ function renderSection(results, backend, elapsed, loadBefore) {
   }
   lines.push('');
   lines.push(
-    `Targets (issue 12): CPU µs per answer — express login ≤ ${CPU_GOALS.express.login}, GET ≤ ${CPU_GOALS.express.me}, send ≤ ${CPU_GOALS.express.send}; ` +
-      `fastify login ≤ ${CPU_GOALS.fastify.login}, GET ≤ ${CPU_GOALS.fastify.me}, send ≤ ${CPU_GOALS.fastify.send}; req/s ahead of the Python original on every endpoint on both adapters` +
+    `Targets (issue 12): CPU µs per answer — express login (both rows) ≤ ${CPU_GOALS.express.login}, GET ≤ ${CPU_GOALS.express.me}, send ≤ ${CPU_GOALS.express.send}; ` +
+      `fastify login (both rows) ≤ ${CPU_GOALS.fastify.login}, GET ≤ ${CPU_GOALS.fastify.me}, send ≤ ${CPU_GOALS.fastify.send}; req/s ahead of the Python original on every endpoint on both adapters` +
       `${python && !python.skipped ? '' : ' (not judged: the Python original did not run)'}; peak RSS ≤ ${RSS_LIMIT_MB} MB. ` +
       (misses.length === 0 ? `All ${met.length} met.` : `Met ${met.length}, missed ${misses.length}:`),
   );

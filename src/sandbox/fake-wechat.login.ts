@@ -32,6 +32,16 @@ export function openidForCode(code: string): string {
   return `o${createHash('sha256').update(code).digest('base64url').slice(0, 27)}`;
 }
 
+// Sandbox codes `user:<name>:<anything>` belong to one user per name, as the codes of one phone's
+// wx.login() calls do at WeChat: a returning user, by curl or by `npm run bench`.
+const RETURNING_USER_CODE = /^user:([^:]{1,64}):./;
+
+/** The openid a code never issued logs in as (acceptAnyCode): one per `user:<name>:` name, else a new one per code. */
+export function sandboxOpenidForCode(code: string): string {
+  const returning = RETURNING_USER_CODE.exec(code);
+  return openidForCode(returning ? `user:${returning[1]}` : code);
+}
+
 /** `wx.login()` codes and session keys behind `/sns/jscode2session` (wechat-api.md §1). */
 export class FakeLoginCodes {
   private readonly codes = new Map<string, LoginCode>();
@@ -60,7 +70,7 @@ export class FakeLoginCodes {
     let entry = this.codes.get(code);
     if (entry === undefined) {
       if (!this.options.acceptAnyCode) throw new Rejection(40029);
-      entry = this.register(code, { openid: openidForCode(code), issuedAt: now, used: false });
+      entry = this.register(code, { openid: sandboxOpenidForCode(code), issuedAt: now, used: false });
     }
     if (entry.used) throw new Rejection(40163);
     if (now - entry.issuedAt > LOGIN_CODE_TTL_MS) throw new Rejection(40029);

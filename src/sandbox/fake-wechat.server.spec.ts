@@ -190,6 +190,19 @@ describe('GET /sns/jscode2session with acceptAnyCode', () => {
     expect(again.json['errcode']).toBe(40163);
     expect((await login(fake(), 'invalid-still-fails')).json['errcode']).toBe(40029);
   });
+
+  it('gives the codes `user:<name>:<anything>` one openid per name, each code still once', async () => {
+    const alice1 = await login(fake(), 'user:alice:1');
+    const alice2 = await login(fake(), 'user:alice:2');
+    const bob = await login(fake(), 'user:bob:1');
+
+    expect(alice1.json['openid']).toBe(`o${createHash('sha256').update('user:alice').digest('base64url').slice(0, 27)}`);
+    expect(alice2.json['openid']).toBe(alice1.json['openid']);
+    expect(bob.json['openid']).not.toBe(alice1.json['openid']);
+    expect((await login(fake(), 'user:alice:1')).json['errcode']).toBe(40163);
+    // Without a part after the name it is an ordinary code: a user of its own.
+    expect((await login(fake(), 'user:alice:')).json['openid']).not.toBe(alice1.json['openid']);
+  });
 });
 
 describe('GET /cgi-bin/token', () => {

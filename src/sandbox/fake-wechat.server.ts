@@ -5,13 +5,15 @@ import { type FakeLimits, TEST_LIMITS } from './fake-wechat.bounds.js';
 import { errorBody, Rejection } from './fake-wechat.errors.js';
 import { FakeLoginCodes } from './fake-wechat.login.js';
 import { FakeMessageDesk, type ReceivedMessage } from './fake-wechat.messages.js';
-import { buildPush, deliverPush, type PushEventInput, type PushItemInput, type PushSigning } from './fake-wechat.push.js';
+import type { PushItemInput, PushSigning } from './fake-wechat.push.js';
+import { type FakePushEvent, type FakePushTarget, FakePushSender, type PushRecord } from './fake-wechat.push-sender.js';
 import { jsonBody, readBody, type JsonObject } from './fake-wechat.request.js';
 import { FakeTokenStore } from './fake-wechat.token-store.js';
 import { type FakePhone, FakeUserData } from './fake-wechat.user-data.js';
 
 export type { ReceivedMessage } from './fake-wechat.messages.js';
 export type { FakePhone } from './fake-wechat.user-data.js';
+export type { FakePushTarget, PushRecord } from './fake-wechat.push-sender.js';
 
 export interface FakeWechatOptions {
   /** Default: 'wxfake' + 12 random hex chars. */
@@ -39,25 +41,6 @@ export interface FakeWechatOptions {
   /** With a push target set, how long after an accepted subscribe send its sent event is pushed. Default 200. */
   sentEventDelayMs?: number;
 }
-
-/** Where and how the fake pushes events: the app's message-push callback (wechat-api.md §7). */
-export interface FakePushTarget extends Omit<PushSigning, 'appId' | 'timestamp' | 'nonce'> {
-  /** The callback URL, or a function giving it (null while it is not known yet). */
-  url: string | (() => string | null);
-}
-
-export interface PushRecord {
-  event: string;
-  openid: string;
-  /** The callback's HTTP status; 0 when it could not be reached. */
-  status: number;
-  body: string;
-}
-
-// The fake keeps only the latest push outcomes, so a long sandbox run stays bounded.
-const PUSH_LOG_SIZE = 100;
-const PUSH_REDELIVERIES = 3;
-const PUSH_REDELIVERY_DELAY_MS = 300;
 
 /** The fake's endpoints by name, with the path each answers on. */
 const PATHS = {
@@ -96,7 +79,7 @@ export class FakeWechatServer {
   /** Successfully accepted sends, in order. */
   readonly messages: ReceivedMessage[];
   /** The latest pushes the fake made and what the callback answered, oldest first. */
-  readonly pushes: PushRecord[] = [];
+  readonly pushes: PushRecord[];
 
   private readonly server: Server;
   private readonly host: string;
@@ -111,12 +94,7 @@ export class FakeWechatServer {
   private readonly delays = new Map<NodeJS.Timeout, () => void>();
   private latencyMs = 0;
   private down = false;
-  private pushTarget: FakePushTarget | null = null;
-  private deliveryResult = { errorCode: 0, errorStatus: 'success' };
-  private readonly sentEventDelayMs: number;
-  private readonly pendingPushes = new Set<NodeJS.Timeout>();
-  private readonly inFlightPushes = new Set<Promise<unknown>>();
-  private lastCreateTime = 0;
+  private readonly pushSender: FakePushSender;
   private closing: Promise<void> | undefined;
 
   private constructor(options: FakeWechatOptions) {
@@ -133,12 +111,18 @@ export class FakeWechatServer {
       now,
     });
     this.originalId = `gh_${randomBytes(6).toString('hex')}`;
-    this.sentEventDelayMs = options.sentEventDelayMs ?? 200;
+    this.pushSender = new FakePushSender({
+      appId: this.appId,
+      originalId: this.originalId,
+      sentEventDelayMs: options.sentEventDelayMs ?? 200,
+      delay: (ms) => this.delay(ms),
+    });
+    this.pushes = this.pushSender.pushes;
     this.desk = new FakeMessageDesk({
       now,
       openSubscriptions: options.openSubscriptions ?? false,
       limits,
-      onSubscribeSent: (message) => this.scheduleSentEvent(message),
+      onSubscribeSent: (message) => this.pushSender.scheduleSentEvent(message),
     });
     this.logins = new FakeLoginCodes({
       now,
@@ -303,39 +287,17 @@ export class FakeWechatServer {
    * followed by its subscribe_msg_sent_event, as WeChat reports delivery.
    */
   setPushTarget(target: FakePushTarget | null): void {
-    this.pushTarget = target;
+    this.pushSender.setTarget(target);
   }
 
   /** The ErrorCode/ErrorStatus of the sent events pushed from now on (default 0 / success). */
   setDeliveryResult(errorCode: number, errorStatus = errorCode === 0 ? 'success' : 'failed'): void {
-    this.deliveryResult = { errorCode, errorStatus };
+    this.pushSender.setDeliveryResult(errorCode, errorStatus);
   }
 
   /** Pushes an event to the push target, signed as configured, again on failure; resolves with the callback's last answer. */
-  async push(
-    event: Omit<PushEventInput, 'ToUserName' | 'CreateTime'> & { CreateTime?: number },
-    overrides: Partial<PushSigning> = {},
-  ): Promise<PushRecord> {
-    const target = this.pushTarget;
-    const url = typeof target?.url === 'function' ? target.url() : target?.url;
-    if (!target || !url) throw new Error('The fake has no push target (setPushTarget)');
-    const built = buildPush(
-      { ToUserName: this.originalId, CreateTime: event.CreateTime ?? this.nextCreateTime(), ...event },
-      { ...target, appId: this.appId, ...overrides },
-    );
-    // WeChat delivers a push again when the callback fails or times out (up to 3 more times).
-    let answer = { status: 0, body: '' };
-    for (let attempt = 0; attempt <= PUSH_REDELIVERIES && this.closing === undefined; attempt += 1) {
-      if (attempt > 0) await this.delay(PUSH_REDELIVERY_DELAY_MS);
-      const delivery = deliverPush(url, built).catch(() => ({ status: 0, body: '' }));
-      this.inFlightPushes.add(delivery);
-      answer = await delivery.finally(() => this.inFlightPushes.delete(delivery));
-      if (answer.status === 200) break;
-    }
-    const record = { event: event.Event, openid: event.FromUserName, ...answer };
-    this.pushes.push(record);
-    if (this.pushes.length > PUSH_LOG_SIZE) this.pushes.splice(0, this.pushes.length - PUSH_LOG_SIZE);
-    return record;
+  push(event: FakePushEvent, overrides: Partial<PushSigning> = {}): Promise<PushRecord> {
+    return this.pushSender.push(event, overrides);
   }
 
   /** The user answered the subscribe popup: pushes subscribe_msg_popup_event (and, on accept, gives WeChat-side credit). */
@@ -347,29 +309,6 @@ export class FakeWechatServer {
       Event: 'subscribe_msg_popup_event',
       List: ids.map((id): PushItemInput => ({ TemplateId: id, SubscribeStatusString: status, PopupScene: '0' })),
     });
-  }
-
-  /**
-   * Unix seconds, but never the same twice: a receiver tells pushes apart by sender, CreateTime and
-   * event, and a test (or a developer) pressing "accept" twice within a second means two answers.
-   */
-  private nextCreateTime(): number {
-    this.lastCreateTime = Math.max(Math.floor(Date.now() / 1000), this.lastCreateTime + 1);
-    return this.lastCreateTime;
-  }
-
-  private scheduleSentEvent(message: ReceivedMessage): void {
-    if (!this.pushTarget || this.closing !== undefined) return;
-    const { errorCode, errorStatus } = this.deliveryResult;
-    const timer = setTimeout(() => {
-      this.pendingPushes.delete(timer);
-      this.push({
-        FromUserName: message.touser,
-        Event: 'subscribe_msg_sent_event',
-        List: [{ TemplateId: message.templateId, MsgID: message.msgid, ErrorCode: errorCode, ErrorStatus: errorStatus }],
-      }).catch(() => undefined);
-    }, this.sentEventDelayMs);
-    this.pendingPushes.add(timer);
   }
 
   /** `POST /sandbox/subscribe {"openid","templateId","status"?}`: the popup answer, pushed to the callback. */
@@ -386,15 +325,14 @@ export class FakeWechatServer {
     ) {
       throw new Rejection(47001, 'data format error: openid, templateId and status (accept|reject) expected');
     }
-    if (!this.pushTarget) throw new Rejection(40001, 'the app has no message-push callback configured');
+    if (!this.pushSender.hasTarget) throw new Rejection(40001, 'the app has no message-push callback configured');
     const answer = await this.pushPopupEvent(openid, templateId, status);
     return JSON.stringify({ errcode: 0, errmsg: 'ok', callback: { status: answer.status, body: answer.body } });
   }
 
   /** Stops listening and drops open (kept-alive or delayed) connections; never waits on clients. */
   close(): Promise<void> {
-    for (const timer of this.pendingPushes) clearTimeout(timer);
-    this.pendingPushes.clear();
+    this.pushSender.close();
     this.closing ??= new Promise<void>((resolve) => {
       for (const [timer, release] of this.delays) {
         clearTimeout(timer);
