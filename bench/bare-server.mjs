@@ -61,7 +61,7 @@ try {
 }
 
 // ---------------------------------------------------------------------------------------------
-// WeChat over a keep-alive agent (the app: axios over http.Agent({keepAlive, maxSockets: 64})).
+// WeChat over a keep-alive agent, as the app's WechatHttp does.
 
 const wechatBase = new URL(env.WECHAT_API_BASE_URL.replace(/\/+$/, ''));
 const wechatTransport = wechatBase.protocol === 'https:' ? https : http;
