@@ -4,7 +4,7 @@ import { AccessTokenService } from '../../src/wechat/access-token.service.js';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { describeWithServices } from '../support/backends.js';
 import { waitFor } from '../support/service-processes.js';
-import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
+import { closeTwoApps, startTestApp, startTwoApps, type TestApp, uniqueOpenid } from '../support/test-app.js';
 
 const modes = [
   { mode: 'stable', endpoint: 'stable_token' },
@@ -21,9 +21,7 @@ describeWithServices({ mysql: true, redis: true }, 'access token shared by two i
     const templateId = `tpl-${mode}-${Date.now()}`;
 
     beforeAll(async () => {
-      fake = await FakeWechatServer.start();
-      const env = { WECHAT_TOKEN_MODE: mode };
-      [a, b] = await Promise.all([startTestApp({ fake, env }), startTestApp({ fake, env })]);
+      ({ fake, a, b } = await startTwoApps({ env: { WECHAT_TOKEN_MODE: mode } }));
       openid = uniqueOpenid();
       fake.addTemplate(templateId);
       fake.acceptSubscription(openid, templateId, 1000);
@@ -33,10 +31,7 @@ describeWithServices({ mysql: true, redis: true }, 'access token shared by two i
         .expect(200);
       userToken = login.body.token;
     });
-    afterAll(async () => {
-      await Promise.all([a?.close(), b?.close()]);
-      await fake?.close();
-    });
+    afterAll(() => closeTwoApps({ fake, a, b }));
 
     const send = (app: TestApp) =>
       request(app.url)
@@ -115,10 +110,8 @@ describeWithServices({ redis: true }, 'access token lock ownership', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    fake = await FakeWechatServer.start();
     // classic: every fetch mints a different token, so whose token is stored is visible.
-    const env = { WECHAT_TOKEN_MODE: 'classic' };
-    [a, b] = await Promise.all([startTestApp({ fake, env }), startTestApp({ fake, env })]);
+    ({ fake, a, b } = await startTwoApps({ env: { WECHAT_TOKEN_MODE: 'classic' } }));
     // The test reads the store at once; on a Redis Cluster a start-up command that missed its deadline
     // makes the connection fail fast until a probe answers, so wait until both stores answer.
     for (const t of [a, b])
@@ -132,10 +125,7 @@ describeWithServices({ redis: true }, 'access token lock ownership', () => {
         10_000,
       );
   });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await fake?.close();
-  });
+  afterAll(() => closeTwoApps({ fake, a, b }));
 
   it('a holder whose lock expired while it fetched does not overwrite the token the next holder stored', async () => {
     const store = a.app.get(KeyValueStore);

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import request from 'supertest';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { describeWithServices } from '../support/backends.js';
-import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
+import { closeTwoApps, startTwoApps, type TestApp, uniqueOpenid } from '../support/test-app.js';
 
 describeWithServices({ mysql: true, redis: true }, 'sessions and users shared by two instances (MySQL + Redis)', () => {
   let fake: FakeWechatServer;
@@ -10,13 +10,9 @@ describeWithServices({ mysql: true, redis: true }, 'sessions and users shared by
   let b: TestApp;
 
   beforeAll(async () => {
-    fake = await FakeWechatServer.start();
-    [a, b] = await Promise.all([startTestApp({ fake }), startTestApp({ fake })]);
+    ({ fake, a, b } = await startTwoApps());
   });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await fake?.close();
-  });
+  afterAll(() => closeTwoApps({ fake, a, b }));
 
   it('turns 50 concurrent logins of one openid into exactly one user row, 50 tokens, and the 10 newest of them live', async () => {
     const openid = uniqueOpenid();

@@ -4,7 +4,7 @@ import { KeyValueStore } from '../../src/redis/key-value.store.js';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { describeWithServices } from '../support/backends.js';
 import { OwnMariadb } from '../support/service-processes.js';
-import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
+import { closeTwoApps, startTwoApps, type TestApp, uniqueOpenid } from '../support/test-app.js';
 import { appOnOwnMariadb, closeAppAndOwnServer } from '../support/own-services.js';
 
 const SERVICE_TOKEN = 'svc-token-sessions-0123456789abcdefghijklmnop';
@@ -16,14 +16,9 @@ describeWithServices({ mysql: true, redis: true }, 'sessions v2 on two instances
   let b: TestApp;
 
   beforeAll(async () => {
-    fake = await FakeWechatServer.start();
-    const env = { SERVICE_TOKENS: `ops=${SERVICE_TOKEN}`, SESSION_MAX_PER_USER: String(MAX_PER_USER) };
-    [a, b] = await Promise.all([startTestApp({ fake, env }), startTestApp({ fake, env })]);
+    ({ fake, a, b } = await startTwoApps({ env: { SERVICE_TOKENS: `ops=${SERVICE_TOKEN}`, SESSION_MAX_PER_USER: String(MAX_PER_USER) } }));
   });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await fake?.close();
-  });
+  afterAll(() => closeTwoApps({ fake, a, b }));
 
   async function login(app: TestApp, openid: string, unionid?: string) {
     const res = await request(app.url)

@@ -7,7 +7,7 @@ import { User } from '../../src/users/user.entity.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { FakeWechatServer } from '../../src/sandbox/fake-wechat.server.js';
 import { describeWithServices } from '../support/backends.js';
-import { startTestApp, type TestApp, uniqueOpenid } from '../support/test-app.js';
+import { closeTwoApps, startTestApp, startTwoApps, type TestApp, uniqueOpenid } from '../support/test-app.js';
 
 const SERVICE_TOKEN = 'svc-token-userdata-0123456789abcdefghijklmnopqrstuvwxyz';
 const SERVICE = `Bearer ${SERVICE_TOKEN}`;
@@ -413,13 +413,9 @@ describeWithServices({ mysql: true, redis: true }, 'user data across two instanc
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    fake = await FakeWechatServer.start();
-    [a, b] = await Promise.all([startTestApp({ fake }), startTestApp({ fake })]);
+    ({ fake, a, b } = await startTwoApps());
   });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await fake?.close();
-  });
+  afterAll(() => closeTwoApps({ fake, a, b }));
 
   async function login(app: TestApp, openid: string): Promise<string> {
     const res = await request(app.url)

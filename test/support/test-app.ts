@@ -58,3 +58,22 @@ export function uniqueOpenid(): string {
   counter += 1;
   return `o${Date.now().toString(36)}${process.pid.toString(36)}${counter}${Math.random().toString(36).slice(2, 8)}`.slice(0, 28);
 }
+
+export interface TwoApps {
+  fake: FakeWechatServer;
+  a: TestApp;
+  b: TestApp;
+}
+
+/** Two instances over the same database and store and one fake WeChat: `({ fake, a, b } = await startTwoApps(...))` in a beforeAll. */
+export async function startTwoApps(options: Pick<TestAppOptions, 'env' | 'fakeOptions'> = {}): Promise<TwoApps> {
+  const fake = await FakeWechatServer.start(options.fakeOptions);
+  const [a, b] = await Promise.all([startTestApp({ fake, env: options.env }), startTestApp({ fake, env: options.env })]);
+  return { fake, a, b };
+}
+
+/** For afterAll: closes both instances, then their fake. */
+export async function closeTwoApps({ fake, a, b }: Partial<TwoApps>): Promise<void> {
+  await Promise.all([a?.close(), b?.close()]);
+  await fake?.close();
+}
