@@ -8,11 +8,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort, productionNodeArgs } from './processes.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results.md');
@@ -27,22 +27,7 @@ if (!/^(mysql|mariadb):\/\//.test(DATABASE_URL ?? '') || !(REDIS_URL || REDIS_CL
 }
 
 const { FakeWechatServer } = await import(new URL('../dist/sandbox/fake-wechat.server.js', import.meta.url).href);
-const nodeArgs = (
-  /^node\s+(.*?)\s*dist\/main\.js/.exec(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'])?.[1] ?? ''
-)
-  .split(/\s+/)
-  .filter(Boolean);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+const nodeArgs = productionNodeArgs().split(/\s+/).filter(Boolean);
 
 async function startInstance(fake) {
   const port = await freePort();

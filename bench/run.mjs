@@ -48,12 +48,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startFakeWechat } from './fake-wechat.mjs';
+import { freePort, productionNodeArgs } from './processes.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const env = process.env;
@@ -80,11 +80,6 @@ const RSS_LIMIT_MB = 200;
 const CLOCK_TICKS = clockTicks();
 
 /** The node flags of `npm run start:prod` ("node <flags> dist/main.js"). */
-function productionNodeArgs() {
-  const script = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts?.['start:prod'] ?? '';
-  const match = /^node\s+(.*?)\s*dist\/main\.js/.exec(script);
-  return match ? match[1] : '';
-}
 const SEND_BODY = JSON.stringify({ templateId: 'bench-tpl', data: { thing1: { value: 'hello' } } });
 
 /** Issue 12's targets: CPU µs per answer of the app on each adapter; req/s ahead of the Python original; RSS. */
@@ -813,17 +808,6 @@ function captureOutput(child, file) {
     () => log && new Promise((r) => log.end(r)),
   );
   return { tail: () => lines.join('\n'), done };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function run(command, args) {
