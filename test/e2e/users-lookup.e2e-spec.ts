@@ -39,6 +39,18 @@ describe('user look-ups for services: GET /users/{id}, GET /users?openid=', () =
     expect(byOpenid.body).toEqual(byId.body);
   });
 
+  it("opens a first login's session with the row the database holds (created now), without reading it back", async () => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const { id, token } = await login();
+    const after = Date.now();
+    const me = await request(t.url).get('/users/me').set('Authorization', token).expect(200);
+    const row = await service(`/users/${id}`).expect(200);
+    expect(me.body).toEqual(row.body);
+    const createdAt = Date.parse(row.body.createdAt as string);
+    expect(createdAt >= before && createdAt <= after).toBe(true);
+    expect(row.body.updatedAt).toBe(row.body.createdAt);
+  });
+
   it('answers 404 USER_NOT_FOUND when there is none', async () => {
     const byId = await service('/users/2147483000').expect(404);
     expect(byId.body).toEqual({ statusCode: 404, code: 'USER_NOT_FOUND', message: 'No user with id 2147483000' });
