@@ -1,4 +1,5 @@
 import { withinDeadline } from '../common/deadline.js';
+import { DomainError } from '../common/errors/domain.error.js';
 import { DatabaseErrors } from './database.errors.js';
 
 // Driver error codes that mean "the database cannot be reached", as opposed to a bad query.
@@ -58,4 +59,9 @@ export function withDatabase<T>(work: () => Promise<T>): Promise<T> {
     () => new DatabaseTimeoutError(`The database did not answer within ${queryTimeoutMs} ms`),
     (error) => (isConnectionError(error) ? DatabaseErrors.DATABASE_UNAVAILABLE({ cause: error }) : (error as Error)),
   );
+}
+
+/** The error withDatabase fails with when the database cannot be reached or does not answer in time. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return error instanceof DomainError && error.code === 'DATABASE_UNAVAILABLE';
 }

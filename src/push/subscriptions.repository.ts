@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { withDatabase } from '../database/database-unavailable.js';
+import { CoalescedWrites } from '../database/coalesced-writes.js';
+import { isDatabaseUnavailable, withDatabase } from '../database/database-unavailable.js';
 import { type DirectQuery, directQuery } from '../database/direct-query.js';
 import type { Subscription, SubscriptionStatus } from './subscription.entity.js';
 
@@ -36,6 +37,12 @@ const CREDITS_SQL: Record<SubscriptionChange['credits'], string> = {
   reset: '0',
 };
 
+interface CreditUse {
+  openid: string;
+  templateId: string;
+  at: Date;
+}
+
 /** 'YYYY-MM-DD HH:MM:SS.SSS' UTC, as message_log stamps it, so both drivers store the same instant. */
 function sqlTimestamp(date: Date): string {
   return date.toISOString().replace('T', ' ').replace('Z', '');
@@ -46,10 +53,12 @@ function sqlTimestamp(date: Date): string {
 export class SubscriptionsRepository {
   private readonly mysql: boolean;
   private readonly query: DirectQuery;
+  private readonly creditsUsed: CoalescedWrites<CreditUse>;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.mysql = dataSource.options.type === 'mysql';
     this.query = directQuery(dataSource);
+    this.creditsUsed = new CoalescedWrites((uses) => this.useCreditsOf(uses), isDatabaseUnavailable);
   }
 
   /** All of one push's changes, or none of them (a failure leaves nothing half-applied for WeChat's retry). */
@@ -67,8 +76,35 @@ export class SubscriptionsRepository {
     );
   }
 
-  async useCredit(openid: string, templateId: string, at: Date): Promise<void> {
-    await withDatabase(() => this.query(USE_CREDIT, [sqlTimestamp(at), openid, templateId]));
+  /** Uses one credit of the user's subscription to the template, if any is left. Sends that finish together share statements. */
+  useCredit(openid: string, templateId: string, at: Date): Promise<void> {
+    return this.creditsUsed.add({ openid, templateId, at });
+  }
+
+  /**
+   * One statement per template for credits used together; a user sent the same template twice
+   * among them loses two credits (one statement per repeat).
+   */
+  private async useCreditsOf(uses: CreditUse[]): Promise<void> {
+    const rounds = new Map<string, string[]>(); // templateId + round → openids
+    const seen = new Map<string, number>(); // openid + templateId → uses so far
+    let at = uses[0].at;
+    for (const use of uses) {
+      if (use.at > at) at = use.at;
+      const pair = `${use.openid}\n${use.templateId}`;
+      const round = seen.get(pair) ?? 0;
+      seen.set(pair, round + 1);
+      const key = `${round}\n${use.templateId}`;
+      const openids = rounds.get(key);
+      if (openids) openids.push(use.openid);
+      else rounds.set(key, [use.openid]);
+    }
+    await withDatabase(async () => {
+      for (const [key, openids] of rounds) {
+        const templateId = key.slice(key.indexOf('\n') + 1);
+        await this.query(manyOpenids(USE_CREDIT, openids.length), [sqlTimestamp(at), templateId, ...openids]);
+      }
+    });
   }
 
   /** useCredit for many recipients of one template in one statement (a batch's slice). */

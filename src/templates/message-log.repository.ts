@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { withDatabase } from '../database/database-unavailable.js';
+import { CoalescedWrites } from '../database/coalesced-writes.js';
+import { isDatabaseUnavailable, withDatabase } from '../database/database-unavailable.js';
 import { type DirectQuery, directQuery } from '../database/direct-query.js';
 import { type MessageDelivery, MessageLog } from './message-log.entity.js';
 
@@ -34,10 +35,11 @@ export function messageLogInsert(entries: MessageLogEntry[], createdAt: Date): [
 }
 
 const COLUMNS = 'open_id, template_id, page, kind, status, errcode, errmsg, msgid, requested_by, created_at, entry_key';
+const ROW_ONCE = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** Idempotent by entry_key: the same row written again (outbox, a timed-out insert that committed after all) is a no-op. */
-const INSERT_ONCE = {
-  mysql: `INSERT INTO \`message_log\` (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE entry_key = entry_key`,
-  sqlite: `INSERT INTO \`message_log\` (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_key) DO NOTHING`,
+const ON_DUPLICATE_ENTRY_KEY = {
+  mysql: ' ON DUPLICATE KEY UPDATE entry_key = entry_key',
+  sqlite: ' ON CONFLICT (entry_key) DO NOTHING',
 };
 
 /** One attempt's row as the send recorded it: `entryKey` a UUID, `createdAt` ISO 8601 (it may be written later, from the outbox). */
@@ -66,31 +68,38 @@ export interface MessageLogFilter {
 export class MessageLogRepository {
   private readonly dialect: 'mysql' | 'sqlite';
   private readonly query: DirectQuery;
+  private readonly inserts: CoalescedWrites<MessageLogRow>;
 
   constructor(@InjectRepository(MessageLog) private readonly logs: Repository<MessageLog>) {
     this.dialect = logs.manager.connection.options.type === 'mysql' ? 'mysql' : 'sqlite';
     this.query = directQuery(logs.manager.connection);
+    this.inserts = new CoalescedWrites((rows) => this.insertRows(rows), isDatabaseUnavailable);
   }
 
-  async insertOnce(row: MessageLogRow): Promise<void> {
-    await withDatabase(() =>
-      // Fixed SQL on this hot path (every send); created_at is stamped by the app, not by the column
-      // default: SQLite's datetime('now') has no milliseconds and compares wrongly against
-      // since/until, and MySQL's default follows the session time zone.
-      this.query(INSERT_ONCE[this.dialect], [
-        row.openId,
-        row.templateId,
-        row.page,
-        row.kind,
-        row.status,
-        row.errcode,
-        row.errmsg,
-        row.msgid,
-        row.requestedBy,
-        toSqlTimestamp(new Date(row.createdAt)),
-        row.entryKey,
-      ]),
-    );
+  /** Writes the row unless its entry_key is already there. Rows of sends that finish together share one statement. */
+  insertOnce(row: MessageLogRow): Promise<void> {
+    return this.inserts.add(row);
+  }
+
+  private async insertRows(rows: MessageLogRow[]): Promise<void> {
+    // Fixed SQL on this hot path (every send); created_at is stamped by the app, not by the column
+    // default: SQLite's datetime('now') has no milliseconds and compares wrongly against
+    // since/until, and MySQL's default follows the session time zone.
+    const sql = `INSERT INTO \`message_log\` (${COLUMNS}) VALUES ${rows.map(() => ROW_ONCE).join(', ')}${ON_DUPLICATE_ENTRY_KEY[this.dialect]}`;
+    const parameters = rows.flatMap((row) => [
+      row.openId,
+      row.templateId,
+      row.page,
+      row.kind,
+      row.status,
+      row.errcode,
+      row.errmsg,
+      row.msgid,
+      row.requestedBy,
+      toSqlTimestamp(new Date(row.createdAt)),
+      row.entryKey,
+    ]);
+    await withDatabase(() => this.query(sql, parameters));
   }
 
   /** WeChat's delivery report for the message it gave `msgid` (matched as text: every digit). Returns the rows matched. */

@@ -99,6 +99,30 @@ describe('subscription credits, sends and delivery reports', () => {
     expect(await remaining(me.openid, templateId)).toBe(0);
   });
 
+  it('sends that finish together each use one credit and each leave a row, the same user twice included', async () => {
+    const templateId = uniqueTemplateId();
+    fake.addTemplate(templateId);
+    const [twice, once, other] = [await login(), await login(), await login()];
+    for (let i = 0; i < 3; i++) expect((await fake.pushPopupEvent(twice.openid, templateId)).status).toBe(200);
+    for (const user of [once, other]) expect((await fake.pushPopupEvent(user.openid, templateId)).status).toBe(200);
+
+    // WeChat answers all four at the same moment, so their rows and credits are written together.
+    fake.setLatency(100);
+    const sends = [twice, once, twice, other].map((user) => send(user.token, { templateId }));
+    const answers = await Promise.all(sends).finally(() => fake.setLatency(0));
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200]);
+
+    expect([
+      await remaining(twice.openid, templateId),
+      await remaining(once.openid, templateId),
+      await remaining(other.openid, templateId),
+    ]).toEqual([1, 0, 0]);
+    const msgids = (user: { openid: string }) => logOf(user.openid).then((rows) => rows.map((row) => row.msgid).sort());
+    expect(await msgids(twice)).toEqual([String(answers[0].body.msgid), String(answers[2].body.msgid)].sort());
+    expect(await msgids(once)).toEqual([String(answers[1].body.msgid)]);
+    expect(await msgids(other)).toEqual([String(answers[3].body.msgid)]);
+  });
+
   it('a 43101 answer sets the credits we counted to 0', async () => {
     const openid = uniqueOpenid();
     const templateId = uniqueTemplateId();
