@@ -1,3 +1,82 @@
+import { performance } from 'node:perf_hooks';
+
+interface Pending {
+  readonly expiresAt: number;
+  readonly onExpiry: () => void;
+  done: boolean;
+  next: Pending | null;
+}
+
+/**
+ * The pending deadlines of one length, oldest first (so also in order of expiry), behind one timer
+ * armed for the oldest. A Node timer per store command or statement costs more than the command's
+ * own JavaScript (each Timeout also runs the async hooks of the request context on Node 20); here a
+ * deadline is one small object, dropped from the front as soon as it and those before it are done.
+ */
+class DeadlineQueue {
+  private head: Pending | null = null;
+  private tail: Pending | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly ms: number) {}
+
+  add(onExpiry: () => void): Pending {
+    const pending: Pending = { expiresAt: performance.now() + this.ms, onExpiry, done: false, next: null };
+    if (this.tail) this.tail.next = pending;
+    else this.head = pending;
+    this.tail = pending;
+    if (!this.timer) this.arm();
+    return pending;
+  }
+
+  /** Marks `pending` done; false when it had already expired. */
+  finish(pending: Pending): boolean {
+    if (pending.done) return false;
+    pending.done = true;
+    this.dropDoneFront();
+    return true;
+  }
+
+  private dropDoneFront(): void {
+    while (this.head?.done) this.head = this.head.next;
+    if (this.head) return;
+    this.tail = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    const delay = Math.max(1, Math.ceil(this.head!.expiresAt - performance.now()));
+    this.timer = setTimeout(() => this.expire(), delay);
+  }
+
+  private expire(): void {
+    this.timer = null;
+    const now = performance.now();
+    while (this.head && (this.head.done || this.head.expiresAt <= now)) {
+      const pending = this.head;
+      this.head = pending.next;
+      if (!pending.done) {
+        pending.done = true;
+        pending.onExpiry();
+      }
+    }
+    if (this.head) this.arm();
+    else this.tail = null;
+  }
+}
+
+const queues = new Map<number, DeadlineQueue>();
+
+function queueFor(ms: number): DeadlineQueue {
+  let queue = queues.get(ms);
+  if (!queue) {
+    queue = new DeadlineQueue(ms);
+    queues.set(ms, queue);
+  }
+  return queue;
+}
+
 /**
  * `start()`'s outcome, or a rejection with `timedOut()` once `ms` have passed without one; every
  * failure (the timeout's included) goes through `mapError`. The late outcome of work that lost the
@@ -14,21 +93,22 @@ export function withinDeadline<T>(
   mapError: (error: unknown) => Error = (error) => error as Error,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const fail = (error: unknown): void => {
-      clearTimeout(timer);
-      reject(mapError(error));
-    };
-    const timer = setTimeout(() => fail(timedOut()), ms);
     let running: Promise<T>;
     try {
       running = start();
     } catch (error) {
-      fail(error);
+      reject(mapError(error));
       return;
     }
-    running.then((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    }, fail);
+    const queue = queueFor(ms);
+    const pending = queue.add(() => reject(mapError(timedOut())));
+    running.then(
+      (value) => {
+        if (queue.finish(pending)) resolve(value);
+      },
+      (error: unknown) => {
+        if (queue.finish(pending)) reject(mapError(error));
+      },
+    );
   });
 }
