@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 
 interface Pending {
   readonly expiresAt: number;
-  readonly onExpiry: () => void;
-  done: boolean;
+  /** null once done: a finished deadline waiting behind an older one holds nothing of its request. */
+  onExpiry: (() => void) | null;
   next: Pending | null;
 }
 
@@ -21,7 +21,7 @@ class DeadlineQueue {
   constructor(private readonly ms: number) {}
 
   add(onExpiry: () => void): Pending {
-    const pending: Pending = { expiresAt: performance.now() + this.ms, onExpiry, done: false, next: null };
+    const pending: Pending = { expiresAt: performance.now() + this.ms, onExpiry, next: null };
     if (this.tail) this.tail.next = pending;
     else this.head = pending;
     this.tail = pending;
@@ -31,14 +31,14 @@ class DeadlineQueue {
 
   /** Marks `pending` done; false when it had already expired. */
   finish(pending: Pending): boolean {
-    if (pending.done) return false;
-    pending.done = true;
+    if (!pending.onExpiry) return false;
+    pending.onExpiry = null;
     this.dropDoneFront();
     return true;
   }
 
   private dropDoneFront(): void {
-    while (this.head?.done) this.head = this.head.next;
+    while (this.head && !this.head.onExpiry) this.head = unlink(this.head);
     if (this.head) return;
     this.tail = null;
     if (this.timer) clearTimeout(this.timer);
@@ -53,17 +53,27 @@ class DeadlineQueue {
   private expire(): void {
     this.timer = null;
     const now = performance.now();
-    while (this.head && (this.head.done || this.head.expiresAt <= now)) {
+    while (this.head && (!this.head.onExpiry || this.head.expiresAt <= now)) {
       const pending = this.head;
-      this.head = pending.next;
-      if (!pending.done) {
-        pending.done = true;
-        pending.onExpiry();
-      }
+      this.head = unlink(pending);
+      const onExpiry = pending.onExpiry;
+      pending.onExpiry = null;
+      onExpiry?.();
     }
     if (this.head) this.arm();
     else this.tail = null;
   }
+}
+
+/**
+ * The node after `pending`, with `pending` no longer pointing at it: a dropped node that had been
+ * promoted to the old generation would otherwise keep every later node (and the request its
+ * callback closes over) alive through young-generation collections until the next full GC.
+ */
+function unlink(pending: Pending): Pending | null {
+  const next = pending.next;
+  pending.next = null;
+  return next;
 }
 
 const queues = new Map<number, DeadlineQueue>();
