@@ -62,6 +62,22 @@ describe('withinDeadline', () => {
     expect(expired).toEqual(['a', 'b', 'c']);
   });
 
+  it('keeps a deadline started while another one expires (a stalled connection starting its probe)', async () => {
+    const never = () => new Promise<never>(() => undefined);
+    let probe: Promise<unknown> | undefined;
+    const started = performance.now();
+    const first = withinDeadline(never, 25, () => {
+      probe = withinDeadline(never, 25, () => new TimedOut('probe')).catch((error: unknown) => error);
+      return new TimedOut('first');
+    });
+    await expect(first).rejects.toThrow('first');
+    expect(await probe).toEqual(new TimedOut('probe'));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(49);
+    // The queue still works for deadlines added afterwards.
+    await expect(within(Promise.resolve('after'), 25)).resolves.toBe('after');
+    await expect(within(new Promise<never>(() => undefined), 25)).rejects.toBeInstanceOf(TimedOut);
+  });
+
   it('passes failures, the timeout included, through mapError, and turns a throwing start into a rejection', async () => {
     const mapped = (error: unknown) => new Error(`mapped: ${(error as Error).message}`);
     const stuck = new Promise<never>(() => undefined);

@@ -56,12 +56,14 @@ class DeadlineQueue {
     while (this.head && (!this.head.onExpiry || this.head.expiresAt <= now)) {
       const pending = this.head;
       this.head = unlink(pending);
+      if (!this.head) this.tail = null;
       const onExpiry = pending.onExpiry;
       pending.onExpiry = null;
+      // May add a deadline to this queue (a stalled Redis connection starts its probe): the queue is
+      // consistent by now, and add() arms the timer when it finds none.
       onExpiry?.();
     }
-    if (this.head) this.arm();
-    else this.tail = null;
+    if (this.head && !this.timer) this.arm();
   }
 }
 
