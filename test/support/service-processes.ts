@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,9 +84,13 @@ export class OwnMariadb {
 
   static async start(): Promise<OwnMariadb> {
     const dir = await mkdtemp(join(tmpdir(), 'wechat-mariadb-'));
+    // Its own temporary directory too: two servers bootstrapping at once in the shared /tmp (the CI
+    // passes run side by side) collided on MariaDB's temporary table file names.
+    await mkdir(join(dir, 'tmp'));
     await run('mariadb-install-db', [
       '--no-defaults',
       `--datadir=${join(dir, 'data')}`,
+      `--tmpdir=${join(dir, 'tmp')}`,
       '--user=root',
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
@@ -107,6 +111,7 @@ export class OwnMariadb {
       [
         '--no-defaults',
         `--datadir=${join(this.dir, 'data')}`,
+        `--tmpdir=${join(this.dir, 'tmp')}`,
         `--port=${this.port}`,
         `--socket=${join(this.dir, 'mysqld.sock')}`,
         '--bind-address=127.0.0.1',
