@@ -82,35 +82,31 @@ export class SubscriptionsRepository {
   }
 
   /**
-   * One statement per template for credits used together; a user sent the same template twice
-   * among them loses two credits (one statement per repeat).
+   * One statement per template for credits used together (useCredits); a user sent the same template
+   * twice among them loses two credits (one statement per repeat).
    */
   private async useCreditsOf(uses: CreditUse[]): Promise<void> {
-    const rounds = new Map<string, string[]>(); // templateId + round → openids
+    const rounds = new Map<string, string[][]>(); // templateId → openids per repeat
     const seen = new Map<string, number>(); // openid + templateId → uses so far
     let at = uses[0].at;
     for (const use of uses) {
       if (use.at > at) at = use.at;
       const pair = `${use.openid}\n${use.templateId}`;
-      const round = seen.get(pair) ?? 0;
-      seen.set(pair, round + 1);
-      const key = `${round}\n${use.templateId}`;
-      const openids = rounds.get(key);
-      if (openids) openids.push(use.openid);
-      else rounds.set(key, [use.openid]);
+      const repeat = seen.get(pair) ?? 0;
+      seen.set(pair, repeat + 1);
+      const ofTemplate = rounds.get(use.templateId) ?? [];
+      rounds.set(use.templateId, ofTemplate);
+      (ofTemplate[repeat] ??= []).push(use.openid);
     }
-    await withDatabase(async () => {
-      for (const [key, openids] of rounds) {
-        const templateId = key.slice(key.indexOf('\n') + 1);
-        await this.query(manyOpenids(USE_CREDIT, openids.length), [sqlTimestamp(at), templateId, ...openids]);
-      }
-    });
+    for (const [templateId, ofTemplate] of rounds) {
+      for (const openids of ofTemplate) await this.useCredits(openids, templateId, at);
+    }
   }
 
   /** useCredit for many recipients of one template in one statement (a batch's slice). */
   async useCredits(openids: readonly string[], templateId: string, at: Date): Promise<void> {
     if (openids.length === 0) return;
-    await withDatabase(() => this.dataSource.query(manyOpenids(USE_CREDIT, openids.length), [sqlTimestamp(at), templateId, ...openids]));
+    await withDatabase(() => this.query(manyOpenids(USE_CREDIT, openids.length), [sqlTimestamp(at), templateId, ...openids]));
   }
 
   /** clearCredits for many recipients of one template in one statement. */

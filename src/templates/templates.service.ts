@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { DomainError } from '../common/errors/domain.error.js';
 import { type Principal, principalLabel } from '../common/principal.js';
 import type { AppConfig } from '../config/app-config.js';
+import { isDatabaseUnavailable } from '../database/database-unavailable.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { SubscriptionsService } from '../push/subscriptions.service.js';
@@ -164,7 +165,7 @@ export class TemplatesService {
       await this.logs.insertOnce(row);
     } catch (error) {
       // DATABASE_UNAVAILABLE (down, or no answer within DB_QUERY_TIMEOUT_MS).
-      if (error instanceof DomainError && error.status === 503) {
+      if (isDatabaseUnavailable(error)) {
         await this.outbox.add(row);
         return;
       }

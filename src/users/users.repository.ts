@@ -112,7 +112,7 @@ export class UsersRepository {
       if (this.dialect === 'mysql') {
         const second = Math.floor(this.clock.now() / 1000);
         const inserted = await this.query<InsertResult>(SQL.mysql.insertStamped, [openid, unionid, second, second]);
-        if (inserted.affectedRows === 1) return newUser(Number(inserted.insertId), openid, unionid, new Date(second * 1000));
+        if (inserted.affectedRows === 1) return toUser(insertedRow(inserted.insertId, openid, unionid, second));
       } else {
         await this.query(SQL.sqlite.insert, [openid, unionid]);
       }
@@ -173,6 +173,12 @@ export class UsersRepository {
   }
 }
 
+/** The row a stamped insert wrote, as a SELECT would read it: no profile yet. */
+function insertedRow(id: number | string, openid: string, unionid: string | null, second: number): UserRow {
+  const none = { nickname: null, avatar_url: null, phone_number: null, pure_phone_number: null, country_code: null };
+  return { id, open_id: openid, union_id: unionid, ...none, created_at: second, updated_at: second };
+}
+
 function toUser(row: UserRow): User {
   return Object.assign(new User(), {
     id: Number(row.id),
@@ -185,21 +191,6 @@ function toUser(row: UserRow): User {
     countryCode: row.country_code ?? null,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
-  });
-}
-
-function newUser(id: number, openId: string, unionId: string | null, createdAt: Date): User {
-  return Object.assign(new User(), {
-    id,
-    openId,
-    unionId,
-    nickname: null,
-    avatarUrl: null,
-    phoneNumber: null,
-    purePhoneNumber: null,
-    countryCode: null,
-    createdAt,
-    updatedAt: createdAt,
   });
 }
 
