@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { drainRequest } from './http/drain-request.js';
+import { OpenResponses } from './http/open-responses.js';
 import type { AppConfig } from './config/app-config.js';
 import { HTTP_LOGGER } from './logging/logging.module.js';
 import { PinoLoggerService } from './logging/pino-logger.service.js';
@@ -128,12 +129,11 @@ function setUpOpenApi(app: INestApplication): void {
  */
 export function closeOnSignals(app: INestApplication, { drainMs = 7000, exitMs = 9500 } = {}): void {
   const server = app.getHttpServer() as Server;
-  const open = new Set<ServerResponse>();
+  const open = new OpenResponses();
   let closing = false;
   server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
     if (closing) response.setHeader('Connection', 'close');
     open.add(response);
-    response.once('close', () => open.delete(response));
   });
   const shutdown = async (signal: string) => {
     if (closing) return;
