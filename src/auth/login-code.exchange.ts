@@ -36,13 +36,17 @@ type Outcome = { ok: Code2SessionResult } | { error: { code: string; message: st
 
 /**
  * code → WeChat identity with one jscode2session call per code, however many requests carry it on
- * however many instances: one promise per code in this process, and a claim in the shared store
- * (SET NX) across processes. Whoever holds the claim calls WeChat and stores the outcome; the others
- * wait for it (within WECHAT_TIMEOUT_MS and a margin) and answer the same.
+ * however many instances: a claim in the shared store (SET NX). Whoever holds the claim calls WeChat
+ * and stores the outcome; the others, in this process or another, poll for it (within
+ * WECHAT_TIMEOUT_MS and a margin) and answer the same.
+ *
+ * No map of the promises in flight in this process: a long-lived Map that gains and loses an entry
+ * per login gets its replacement tables allocated in the old generation, and each replaced table
+ * keeps the promises it held, with every request awaiting them, through young-generation
+ * collections until the next full one. A repeated code is rare enough to wait a poll.
  */
 @Injectable()
 export class LoginCodeExchange {
-  private readonly inFlight = new Map<string, Promise<Exchanged>>();
   private readonly claimTtlMs: number;
 
   constructor(
@@ -61,15 +65,6 @@ export class LoginCodeExchange {
    */
   async exchange(code: string): Promise<Exchanged> {
     const key = `login-code:${hash('sha256', code, 'hex')}`;
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.resolve(key, code).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
-    }
-    return pending;
-  }
-
-  private async resolve(key: string, code: string): Promise<Exchanged> {
     const deadline = this.clock.now() + this.claimTtlMs + 1_000;
     for (;;) {
       if (await this.store.setIfAbsent(key, PENDING, this.claimTtlMs)) return this.callWechat(key, code);
