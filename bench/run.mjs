@@ -12,8 +12,11 @@
 // reporting requests/s (2xx only), p50/p99 latency, the child's peak RSS (VmRSS sampled every 100 ms) and
 // its CPU time per answer (user+system from /proc/<pid>/stat over the measurement ÷ 2xx answers), judged
 // against the targets of issue 12 (CPU µs per answer, req/s ahead of the Python original, RSS). Prints
-// markdown tables and writes them to bench/results.md (one section per backend, each run replacing its
-// own section). Exits 0 even when targets are missed.
+// markdown tables and writes them to bench/results.md (one section per backend and Node major version,
+// each run replacing its own section). Exits 0 even when targets are missed.
+//
+// The app and bare run on the Node that runs this script: the machine's by default; to measure the Docker
+// image's runtime (Node 24), put its bin directory first on PATH (.ci/prepare-node.sh fetches it).
 //
 // The Python original speaks its own dialect: login takes {"js_code"} and answers 204 with the token
 // only in the Authorization header; send is its legacy form_id template send (it has no guard on it).
@@ -693,7 +696,7 @@ function writeResults(backend, section) {
   const end = `<!-- /bench:${backend.key} -->`;
   const block = `${begin}\n${section}\n${end}`;
   const header =
-    '# Benchmark results\n\nWritten by `npm run bench` (bench/run.mjs): one section per backend, each run replacing its own section.\n' +
+    '# Benchmark results\n\nWritten by `npm run bench` (bench/run.mjs): one section per backend and Node major version, each run replacing its own section.\n' +
     'The bare target is bench/bare-server.mjs (node:http, no framework, the same work per request over the same database and store): the practical limit. ' +
     'The python target is the original service (../shared/peers/python-original), run as it is.\n';
   let text = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, 'utf8') : header;
@@ -726,14 +729,15 @@ function describeBackend() {
   }
   const sqlite = url.startsWith('sqlite:');
   const store = redisUrl ? `Redis ${redact(redisUrl)}` : 'in-process memory (bare: a Map)';
-  const key = `${sqlite ? 'sqlite' : 'mysql'}+${redisUrl ? 'redis' : 'memory'}`;
-  const title = { 'sqlite+memory': 'Embedded: SQLite + in-process store', 'mysql+redis': 'MySQL + Redis' }[key] ?? key;
-  return { databaseUrl: url, redisUrl, database, store, key, title };
+  const kind = `${sqlite ? 'sqlite' : 'mysql'}+${redisUrl ? 'redis' : 'memory'}`;
+  const title = { 'sqlite+memory': 'Embedded: SQLite + in-process store', 'mysql+redis': 'MySQL + Redis' }[kind] ?? kind;
+  const node = process.versions.node.split('.')[0];
+  return { databaseUrl: url, redisUrl, database, store, kind, key: `${kind}@node${node}`, title: `${title}, Node ${node}` };
 }
 
 /** Why the Python original cannot run here, or null. */
 function pythonUnavailable(backend) {
-  if (backend.key !== 'mysql+redis') return 'the Python original needs MySQL and Redis (set DATABASE_URL=mysql://… and REDIS_URL)';
+  if (backend.kind !== 'mysql+redis') return 'the Python original needs MySQL and Redis (set DATABASE_URL=mysql://… and REDIS_URL)';
   if (!existsSync(join(PYTHON_DIR, 'seed_app.py'))) return `${PYTHON_DIR}/seed_app.py not found`;
   const check = spawnSync(PYTHON, ['-c', 'import tornado, redis, sqlalchemy, pymysql, requests'], { encoding: 'utf8' });
   if (check.status !== 0) {
