@@ -23,7 +23,8 @@ export class OpenResponses {
     const entry: Entry = { response, previous: null, next: this.head };
     if (this.head) this.head.previous = entry;
     this.head = entry;
-    response.once('close', () => this.remove(entry));
+    // `on`, not `once`: a response closes once, and once's wrapper is an allocation per request.
+    response.on('close', () => this.remove(entry));
   }
 
   *[Symbol.iterator](): IterableIterator<ServerResponse> {
@@ -31,6 +32,7 @@ export class OpenResponses {
   }
 
   private remove(entry: Entry): void {
+    if (!entry.response) return;
     if (entry.previous) entry.previous.next = entry.next;
     else this.head = entry.next;
     if (entry.next) entry.next.previous = entry.previous;
