@@ -85,14 +85,15 @@ export class SessionStore {
     return { token, expiresIn: this.ttlSeconds, user: JSON.parse(reply[1]!) as UserSnapshot };
   }
 
-  /** The one store read of the guard. */
-  async find(token: string): Promise<Session | null> {
+  /** The one store read of the guard (a `then`, not an async function: one promise fewer per guarded request). */
+  find(token: string): Promise<Session | null> {
     const parsed = parseToken(token);
-    if (!parsed) return null;
-    const raw = await this.store.get(sessionKeys.session(parsed.userId, parsed.sessionId));
-    if (raw === null) return null;
-    const stored = JSON.parse(raw) as StoredSession;
-    return { userId: parsed.userId, sessionId: parsed.sessionId, createdAt: stored.c, expiresAt: stored.e, user: stored.user };
+    if (!parsed) return Promise.resolve(null);
+    return this.store.get(sessionKeys.session(parsed.userId, parsed.sessionId)).then((raw) => {
+      if (raw === null) return null;
+      const stored = JSON.parse(raw) as StoredSession;
+      return { userId: parsed.userId, sessionId: parsed.sessionId, createdAt: stored.c, expiresAt: stored.e, user: stored.user };
+    });
   }
 
   /** Ends the session of a token. */
