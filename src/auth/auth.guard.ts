@@ -33,30 +33,21 @@ export class AuthGuard implements CanActivate {
    * every promise also runs the request context's async hooks.
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (this.route(context).isPublic) return true;
+    const { isPublic, rule } = this.route(context);
+    if (isPublic) return true;
     const request = context.switchToHttp().getRequest<AppRequest>();
     const token = extractToken(request.headers.authorization);
     if (!token) throw AuthErrors.AUTH_TOKEN_MISSING();
-    return this.sessions.find(token).then((session) => this.admit(context, request, token, session));
+    return this.sessions.find(token).then((session) => {
+      request.principal = session ? userPrincipal(session) : this.servicePrincipal(token);
+      return mayCall(rule, request.principal);
+    });
   }
 
-  private admit(context: ExecutionContext, request: AppRequest, token: string, session: Session | null): true {
-    if (session) {
-      const { user } = session;
-      request.principal = {
-        kind: 'user',
-        userId: user.id,
-        openid: user.openid,
-        user,
-        sessionId: session.sessionId,
-        expiresAt: session.expiresAt,
-      };
-      return this.mayCall(context, request.principal);
-    }
+  private servicePrincipal(token: string): Principal {
     const service = this.serviceTokens.match(token);
     if (!service) throw AuthErrors.AUTH_TOKEN_INVALID();
-    request.principal = { kind: 'service', name: service };
-    return this.mayCall(context, request.principal);
+    return { kind: 'service', name: service };
   }
 
   private route(context: ExecutionContext): { isPublic: boolean; rule: AccessRule | undefined } {
@@ -74,15 +65,20 @@ export class AuthGuard implements CanActivate {
     }
     return route;
   }
+}
 
-  private mayCall(context: ExecutionContext, principal: Principal): true {
-    const { rule } = this.route(context);
-    if (rule && rule.allow !== principal.kind) {
-      const refusal = rule.allow === 'user' ? AuthErrors.USER_SESSION_REQUIRED : AuthErrors.SERVICE_TOKEN_REQUIRED;
-      throw refusal({ message: rule.message });
-    }
-    return true;
+function userPrincipal(session: Session): Principal {
+  const { user } = session;
+  return { kind: 'user', userId: user.id, openid: user.openid, user, sessionId: session.sessionId, expiresAt: session.expiresAt };
+}
+
+/** The route's @UserOnly()/@ServiceOnly(), if any, against the kind of principal. */
+function mayCall(rule: AccessRule | undefined, principal: Principal): true {
+  if (rule && rule.allow !== principal.kind) {
+    const refusal = rule.allow === 'user' ? AuthErrors.USER_SESSION_REQUIRED : AuthErrors.SERVICE_TOKEN_REQUIRED;
+    throw refusal({ message: rule.message });
   }
+  return true;
 }
 
 export function extractToken(header: string | string[] | undefined): string | null {
