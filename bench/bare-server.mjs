@@ -2,9 +2,10 @@
 // node:http with no framework, over the same database and store, doing the same work per request:
 //
 //   POST /auth/login      GET jscode2session at WeChat; GET openid → user id from the store; when it is
-//                         unknown, upsert the user (ON DUPLICATE KEY UPDATE / ON CONFLICT), SELECT it and
-//                         SET the mapping; open the session with the app's own create-session script (the
-//                         session carries the user's snapshot); answer {token, expiresIn, user} plus the
+//                         unknown, insert the user (MySQL: one INSERT IGNORE whose row is known without a
+//                         SELECT, as the app does; SQLite: upsert and SELECT), then SET the mapping and
+//                         open the session with the app's own create-session script (the session carries
+//                         the user's snapshot) in one write; answer {token, expiresIn, user} plus the
 //                         Authorization header.
 //   GET  /users/me        one GET of the session: the user is in it (the app's one-read design).
 //   POST /templates/send  GET the session, GET the access token from the store (fetched once from
@@ -192,13 +193,19 @@ async function openDatabase(url) {
       'SELECT `id`, `open_id`, `union_id`, `nickname`, `avatar_url`, `phone_number`, `country_code`, `created_at`, `updated_at` FROM `user` WHERE ';
     return {
       kind: 'mysql',
+      // As the app does: a first login is one statement (the row it inserted is known without reading
+      // it back); an openid that had a row after all is upserted and read as before.
       async upsertUser(openid, unionid) {
-        await (unionid
-          ? pool.query('INSERT INTO `user` (`open_id`, `union_id`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `union_id` = VALUES(`union_id`)', [
-              openid,
-              unionid,
-            ])
-          : pool.query('INSERT INTO `user` (`open_id`) VALUES (?) ON DUPLICATE KEY UPDATE `open_id` = VALUES(`open_id`)', [openid]));
+        const second = Math.floor(Date.now() / 1000);
+        const [inserted] = await pool.query(
+          'INSERT IGNORE INTO `user` (`open_id`, `union_id`, `created_at`, `updated_at`) VALUES (?, ?, FROM_UNIXTIME(?), FROM_UNIXTIME(?))',
+          [openid, unionid, second, second],
+        );
+        if (inserted.affectedRows === 1) {
+          const at = new Date(second * 1000);
+          return { id: Number(inserted.insertId), open_id: openid, union_id: unionid, created_at: at, updated_at: at };
+        }
+        if (unionid) await pool.query('UPDATE `user` SET `union_id` = ? WHERE `open_id` = ?', [unionid, openid]);
         const [rows] = await pool.query(`${selectUser}\`open_id\` = ? LIMIT 1`, [openid]);
         return rows[0];
       },
@@ -378,8 +385,11 @@ async function login(request) {
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
     };
-    await store.set(mappingKey, String(user.id), USER_DATA_TTL_MS);
-    opened = await openSession(user.id, identity.session_key, user);
+    // Both store commands leave in one write, as the app's do.
+    [, opened] = await Promise.all([
+      store.set(mappingKey, String(user.id), USER_DATA_TTL_MS),
+      openSession(user.id, identity.session_key, user),
+    ]);
   }
   const { token, user } = opened;
   return {

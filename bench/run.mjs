@@ -277,10 +277,13 @@ async function benchTarget(target, backend, wechat) {
         rss.startPhase();
         const cpuBefore = rss.cpuSeconds();
         const measured = await load(base, endpoint, tokens, DURATION);
-        const cpu = rss.cpuSeconds() - cpuBefore;
+        const cpuAfter = rss.cpuSeconds();
+        const cpu = cpuAfter.total - cpuBefore.total;
+        const system = cpuAfter.system - cpuBefore.system;
         measured.peakRssKb = rss.endPhase();
         measured.cpuPercent = (100 * cpu) / measured.seconds;
         measured.cpuUsPerRequest = measured.ok > 0 ? (cpu * 1e6) / measured.ok : null;
+        measured.systemUsPerRequest = measured.ok > 0 ? (system * 1e6) / measured.ok : null;
         measured.wechatCalls = callsBefore === null ? null : wechatCalls(wechat) - callsBefore;
         rounds.push(measured);
       }
@@ -564,14 +567,15 @@ class RssSampler {
     return peak || null;
   }
 
-  /** User + system CPU time of the process so far, in seconds. */
+  /** CPU time of the process so far, in seconds: user + system (total), and system alone (the kernel's part). */
   cpuSeconds() {
     try {
       const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      const system = Number(fields[12]) / CLOCK_TICKS;
+      return { total: Number(fields[11]) / CLOCK_TICKS + system, system };
     } catch {
-      return NaN;
+      return { total: NaN, system: NaN };
     }
   }
 
@@ -608,7 +612,7 @@ function renderSection(results, backend, elapsed, loadBefore) {
     `- ${ROUNDS} × ${DURATION} s per endpoint, back to back, after ${WARMUP} s warm-up; each cell is the round with the median CPU per answer (the CPU column gives all rounds' range); ${CONNECTIONS} connections; req/s counts 2xx answers only; whole run ${Math.round(elapsed)} s; machine load average (1 min) ${loadBefore.toFixed(2)} before the run, ${loadavg()[0].toFixed(2)} after`,
   );
   lines.push(
-    `- CPU per answer: the target process's user+system time during the measurement (/proc/<pid>/stat) ÷ its 2xx answers; less sensitive than req/s to other load on the machine. It shares the ${cpus().length} cores with the load generator and the fake`,
+    `- CPU per answer: the target process's user+system time during the measurement (/proc/<pid>/stat) ÷ its 2xx answers; less sensitive than req/s to other load on the machine. "Of it, kernel" is the system-time part (socket writes and reads: loopback TCP to the client, the database, the store and the fake). It shares the ${cpus().length} cores with the load generator and the fake`,
   );
   lines.push(
     `- login: a fresh code per request (a new user each: the first-login path, with its INSERT); login (returning user): a fresh code per request for one of ${RETURNING_USERS} users who logged in before (no SQL in the app; their sessions reach SESSION_MAX_PER_USER, so each login also ends the oldest); me and send: ${TOKENS_PER_TARGET} logged-in tokens, round-robin`,
@@ -630,9 +634,9 @@ function renderSection(results, backend, elapsed, loadBefore) {
   lines.push('');
 
   lines.push(
-    '| target | endpoint | req/s | p50 ms | p99 ms | vs Python req/s | peak RSS MB | CPU µs per answer | CPU | non-2xx / errors |',
+    '| target | endpoint | req/s | p50 ms | p99 ms | vs Python req/s | peak RSS MB | CPU µs per answer | of it, kernel | CPU | non-2xx / errors |',
   );
-  lines.push('|---|---|---:|---:|---:|---|---|---|---:|---:|');
+  lines.push('|---|---|---:|---:|---:|---|---|---|---:|---:|---:|');
   const misses = [];
   const met = [];
   for (const row of shown) {
@@ -642,7 +646,7 @@ function renderSection(results, backend, elapsed, loadBefore) {
       const label = ENDPOINTS[name].label;
       if (!r || r.failed) {
         const why = r?.failed ?? row.failure ?? 'not measured';
-        lines.push(`| ${row.target} | ${label} | — | — | — | — | — | — | — | ${escapeCell(why)} |`);
+        lines.push(`| ${row.target} | ${label} | — | — | — | — | — | — | — | — | ${escapeCell(why)} |`);
         if (app) misses.push(`${row.target} ${label}: not measured (${why})`);
         continue;
       }
@@ -667,7 +671,7 @@ function renderSection(results, backend, elapsed, loadBefore) {
       }
       const bad = r.bad > 0 ? `${r.bad} (${escapeCell(r.badDetail)})` : '0';
       lines.push(
-        `| ${row.target} | ${label} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${vsPython} | ${rssCell} | ${cpuCell} | ${fmt(r.cpuPercent, 0)}% | ${bad} |`,
+        `| ${row.target} | ${label} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${vsPython} | ${rssCell} | ${cpuCell} | ${fmt(r.systemUsPerRequest, 0)} | ${fmt(r.cpuPercent, 0)}% | ${bad} |`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import { type ArgumentMetadata, BadRequestException, type PipeTransform, ValidationPipe } from '@nestjs/common';
+import { cacheValidationMetadata } from './validation-metadata.cache.js';
 
 /** Deeper than any body of this API needs; deep enough to keep recursion in the validators safe. */
 export const MAX_JSON_DEPTH = 64;
@@ -17,6 +18,10 @@ export class RequestValidationPipe implements PipeTransform {
     forbidUnknownValues: true,
     stopAtFirstError: true,
   });
+
+  constructor() {
+    cacheValidationMetadata();
+  }
 
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     // A custom parameter decorator's value (the principal) is not client input: ValidationPipe would
