@@ -1,8 +1,9 @@
 // `npm run bench` (= `nest build && node bench/run.mjs`).
 //
 // In one run: starts a fast fake WeChat, then for each target — the built app on Express, the built app
-// on Fastify, bench/bare-server.mjs (node:http, no framework: the practical limit) and the Python
-// original (../shared/peers/python-original, when python3-tornado & co. are installed) — starts it as
+// on Fastify, bench/bare-server.mjs (node:http, no framework: the practical limit), bench/nest-floor.mjs
+// (an empty Nest route on Fastify behind a guard doing one Redis read: the framework's floor, GET only,
+// when Redis is used) and the Python original (../shared/peers/python-original, when python3-tornado & co. are installed) — starts it as
 // a child process over the same database server and store, and measures for a fixed duration each:
 //   login    POST /auth/login     every request a fresh code (a new openid each: the first-login path)
 //   relogin  POST /auth/login     every request a fresh code of one of 1,000 returning users (the fake's
@@ -35,7 +36,7 @@
 //                      per answer is reported, with the lowest and highest beside it (runs here vary by ±30%)
 //   BENCH_WARMUP       seconds of unmeasured load before each measurement (default 2; 0 = none)
 //   BENCH_CONNECTIONS  concurrent connections (default 50)
-//   BENCH_TARGETS      comma list, run in this order (default express,fastify,bare,python). The app must have
+//   BENCH_TARGETS      comma list, run in this order (default express,fastify,bare,nest-floor,python). The app must have
 //                      run once against a fresh MySQL database before bare (it migrates the schema).
 //   BENCH_PYTHON       the Python interpreter for the original (default /usr/bin/python3)
 //   BENCH_ENDPOINTS    comma list of login,relogin,me,send (default all four)
@@ -65,7 +66,8 @@ const DURATION = positiveNumber('BENCH_DURATION', 10);
 const ROUNDS = Math.round(positiveNumber('BENCH_ROUNDS', 3));
 const WARMUP = nonNegativeNumber('BENCH_WARMUP', 2);
 const CONNECTIONS = Math.round(positiveNumber('BENCH_CONNECTIONS', 50));
-const TARGETS = list('BENCH_TARGETS', ['express', 'fastify', 'bare', 'python'], ['express', 'fastify', 'bare', 'python']);
+const ALL_TARGETS = ['express', 'fastify', 'bare', 'nest-floor', 'python'];
+const TARGETS = list('BENCH_TARGETS', ALL_TARGETS, ALL_TARGETS);
 const PYTHON = env.BENCH_PYTHON || '/usr/bin/python3';
 const PYTHON_DIR = resolve(fileURLToPath(new URL('../../shared/peers/python-original', import.meta.url)));
 const ENDPOINT_NAMES = list('BENCH_ENDPOINTS', ['login', 'relogin', 'me', 'send'], ['login', 'relogin', 'me', 'send']);
@@ -189,6 +191,12 @@ const TARGET_SPECS = {
   express: { launch: (ctx) => nodeLaunch(APP_ENTRY, ctx, 'express'), probe: '/health', skip: () => null },
   fastify: { launch: (ctx) => nodeLaunch(APP_ENTRY, ctx, 'fastify'), probe: '/health', skip: () => null },
   bare: { launch: (ctx) => nodeLaunch(join(ROOT, 'bench', 'bare-server.mjs'), ctx, 'express'), probe: '/health', skip: () => null },
+  'nest-floor': {
+    launch: (ctx) => nodeLaunch(join(ROOT, 'bench', 'nest-floor.mjs'), ctx, 'fastify'),
+    probe: '/health',
+    endpoints: ['me'],
+    skip: (backend) => (backend.redisUrl ? null : 'it needs REDIS_URL'),
+  },
   python: {
     dialect: 'python',
     probe: '/users/me',
@@ -262,6 +270,7 @@ async function benchTarget(target, backend, wechat) {
     for (let i = 0; i < TOKENS_PER_TARGET; i++) tokens.push((await loginOnce(base, target)).token);
 
     for (const name of ENDPOINT_NAMES) {
+      if (spec.endpoints && !spec.endpoints.includes(name)) continue;
       const endpoint = endpointFor(target, name);
       try {
         await preflight(base, target, name, tokens);
@@ -617,6 +626,10 @@ function renderSection(results, backend, elapsed, loadBefore) {
   lines.push(
     `- login: a fresh code per request (a new user each: the first-login path, with its INSERT); login (returning user): a fresh code per request for one of ${RETURNING_USERS} users who logged in before (no SQL in the app; their sessions reach SESSION_MAX_PER_USER, so each login also ends the oldest); me and send: ${TOKENS_PER_TARGET} logged-in tokens, round-robin`,
   );
+  if (TARGETS.includes('nest-floor'))
+    lines.push(
+      `- nest-floor: bench/nest-floor.mjs, ${env.NEST_FLOOR_ADD ? `with NEST_FLOOR_ADD=${env.NEST_FLOOR_ADD}` : 'nothing added (NEST_FLOOR_ADD unset)'}`,
+    );
   for (const row of results) if (row.skipped) lines.push(`- ${row.target}: not run (${row.skipped})`);
   lines.push('');
 
@@ -644,6 +657,7 @@ function renderSection(results, backend, elapsed, loadBefore) {
     for (const name of ENDPOINT_NAMES) {
       const r = row.endpoints[name];
       const label = ENDPOINTS[name].label;
+      if (!r && TARGET_SPECS[row.target].endpoints && !TARGET_SPECS[row.target].endpoints.includes(name)) continue;
       if (!r || r.failed) {
         const why = r?.failed ?? row.failure ?? 'not measured';
         lines.push(`| ${row.target} | ${label} | — | — | — | — | — | — | — | — | ${escapeCell(why)} |`);
