@@ -716,6 +716,7 @@ function writeResults(backend, section) {
   const header =
     '# Benchmark results\n\nWritten by `npm run bench` (bench/run.mjs): one section per backend and Node major version, each run replacing its own section.\n' +
     'The bare target is bench/bare-server.mjs (node:http, no framework, the same work per request over the same database and store): the practical limit. ' +
+    'The nest-floor target is bench/nest-floor.mjs (an empty Nest route on Fastify behind a guard doing one Redis read; GET /users/me only): the framework floor. ' +
     'The python target is the original service (../shared/peers/python-original), run as it is.\n';
   let text = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, 'utf8') : header;
   const from = text.indexOf(begin);
