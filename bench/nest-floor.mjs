@@ -10,7 +10,7 @@
 //
 // The other bench endpoints are not served here (the bench measures only `me` on this target).
 // Plain JavaScript: Nest's decorators are applied as functions, and the constructor parameters are
-// declared by hand (no TypeScript metadata). Environment: PORT, REDIS_URL (required), and
+// injected by token (no TypeScript metadata). Environment: PORT, REDIS_URL (required), and
 // NEST_FLOOR_ADD, a comma list of what the app adds to every request, to price each on the floor:
 //   context   a request id (X-Request-Id) and an AsyncLocalStorage context around the request, as the
 //             app's request logger does (issue 16)
@@ -18,7 +18,7 @@
 
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { Controller, Get, HttpCode, Injectable, Module, Post, Req, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Injectable, Module, Post, Req, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { createClient } from '@redis/client';
@@ -50,8 +50,7 @@ class SessionGuard {
   }
 }
 Injectable()(SessionGuard);
-Reflect.defineMetadata('design:paramtypes', [Object], SessionGuard);
-Reflect.defineMetadata('self:paramtypes', [{ index: 0, param: REDIS }], SessionGuard);
+Inject(REDIS)(SessionGuard, undefined, 0);
 
 class FloorController {
   constructor(store) {
@@ -73,10 +72,8 @@ class FloorController {
     return { status: 'ok' };
   }
 }
-Reflect.defineMetadata('design:paramtypes', [Object], FloorController);
-Reflect.defineMetadata('self:paramtypes', [{ index: 0, param: REDIS }], FloorController);
+Inject(REDIS)(FloorController, undefined, 0);
 const method = (name) => Object.getOwnPropertyDescriptor(FloorController.prototype, name);
-HttpCode(200)(FloorController.prototype, 'login', method('login'));
 HttpCode(200)(FloorController.prototype, 'login', method('login'));
 Post('auth/login')(FloorController.prototype, 'login', method('login'));
 UseGuards(SessionGuard)(FloorController.prototype, 'me', method('me'));

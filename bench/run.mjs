@@ -3,8 +3,9 @@
 // In one run: starts a fast fake WeChat, then for each target — the built app on Express, the built app
 // on Fastify, bench/bare-server.mjs (node:http, no framework: the practical limit), bench/nest-floor.mjs
 // (an empty Nest route on Fastify behind a guard doing one Redis read: the framework's floor, GET only,
-// when Redis is used) and the Python original (../shared/peers/python-original, when python3-tornado & co. are installed) — starts it as
-// a child process over the same database server and store, and measures for a fixed duration each:
+// when Redis is used) and the Python original (../shared/peers/python-original, when python3-tornado &
+// co. are installed) — starts it as a child process over the same database server and store, and
+// measures for a fixed duration each:
 //   login    POST /auth/login     every request a fresh code (a new openid each: the first-login path)
 //   relogin  POST /auth/login     every request a fresh code of one of 1,000 returning users (the fake's
 //                                 sandbox codes `user:<name>:<n>`): the repeat-login path, no SQL in the app
@@ -36,8 +37,8 @@
 //                      per answer is reported, with the lowest and highest beside it (runs here vary by ±30%)
 //   BENCH_WARMUP       seconds of unmeasured load before each measurement (default 2; 0 = none)
 //   BENCH_CONNECTIONS  concurrent connections (default 50)
-//   BENCH_TARGETS      comma list, run in this order (default express,fastify,bare,nest-floor,python). The app must have
-//                      run once against a fresh MySQL database before bare (it migrates the schema).
+//   BENCH_TARGETS      comma list, run in this order (default express,fastify,bare,nest-floor,python). The app
+//                      must have run once against a fresh MySQL database before bare (it migrates the schema).
 //   BENCH_PYTHON       the Python interpreter for the original (default /usr/bin/python3)
 //   BENCH_ENDPOINTS    comma list of login,relogin,me,send (default all four)
 //   BENCH_TOOL         autocannon | wrk (default: wrk when on PATH, else autocannon)
