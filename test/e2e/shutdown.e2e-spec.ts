@@ -54,9 +54,8 @@ describe('SIGTERM under load (the built app in its own process)', () => {
     await new Promise((resolve) => stuck.once('connect', resolve));
     stuck.write('POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
     const trickle = setInterval(() => stuck.writable && stuck.write(' '), 2000);
-    let stuckClosedAt = 0;
     stuck.on('error', () => undefined);
-    stuck.once('close', () => (stuckClosedAt = Date.now()));
+    const stuckClosed = new Promise<number>((resolve) => stuck.once('close', () => resolve(Date.now())));
 
     // A slow request in flight on a keep-alive connection when SIGTERM arrives.
     const agent = new Agent({ keepAlive: true });
@@ -76,6 +75,11 @@ describe('SIGTERM under load (the built app in its own process)', () => {
     const answer = await inFlight;
     const code = await exited;
     const exitedAfter = Date.now() - signalledAt;
+    // The app cuts the stuck connection at its drain deadline, before it exits; but on a busy machine
+    // this process may see the child's exit before it reads the socket's end, so the close is awaited
+    // (briefly) rather than expected to have been seen already. Exit 0 with "Shutdown complete" below
+    // means the drain ended, which it only does once the app itself has closed that connection.
+    const stuckClosedAt = await Promise.race([stuckClosed, new Promise<number>((resolve) => setTimeout(() => resolve(0), 2000))]);
     clearInterval(trickle);
     fake.setLatency(0);
     agent.destroy();
@@ -86,6 +90,7 @@ describe('SIGTERM under load (the built app in its own process)', () => {
     expect(code).toBe(0);
     expect(exitedAfter).toBeLessThan(10_000);
     expect(stuckClosedAt).toBeGreaterThan(0);
+    expect(stuckClosedAt - signalledAt).toBeLessThan(10_000);
     expect(output()).toContain('Shutdown complete: HTTP drained, database and Redis closed');
   }, 60_000);
 });
