@@ -79,7 +79,12 @@ describe('SIGTERM under load (the built app in its own process)', () => {
     // this process may see the child's exit before it reads the socket's end, so the close is awaited
     // (briefly) rather than expected to have been seen already. Exit 0 with "Shutdown complete" below
     // means the drain ended, which it only does once the app itself has closed that connection.
-    const stuckClosedAt = await Promise.race([stuckClosed, new Promise<number>((resolve) => setTimeout(() => resolve(0), 2000))]);
+    let giveUp: NodeJS.Timeout | undefined;
+    const stuckClosedAt = await Promise.race([
+      stuckClosed,
+      new Promise<number>((resolve) => (giveUp = setTimeout(() => resolve(0), 2000))),
+    ]);
+    clearTimeout(giveUp);
     clearInterval(trickle);
     fake.setLatency(0);
     agent.destroy();
