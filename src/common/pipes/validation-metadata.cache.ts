@@ -12,7 +12,7 @@ const CACHED = Symbol('validationMetadataCached');
  *
  * `getTargetValidationMetadatas` scans every registered class on each call to find the rules a
  * class inherits, and `groupByPropertyName` regroups them each time (typestack/class-validator#2686):
- * ~15 µs of every validated request body here, more than the checks themselves. Both answers are
+ * ~4 µs of every validated request body here (of the ~30 the validation pipe costs). Both answers are
  * fixed once the class is defined, since its decorators, and those of its ancestors, have run by then;
  * a class defined later registers rules only for itself. So both are kept per class and options
  * (the class in a WeakMap) and per rule list.
