@@ -221,6 +221,12 @@ const TARGET_SPECS = {
   },
 };
 
+/** Whether a target serves an endpoint: all of them unless its spec lists the ones it does. */
+function serves(target, name) {
+  const { endpoints } = TARGET_SPECS[target];
+  return !endpoints || endpoints.includes(name);
+}
+
 function nodeLaunch(script, { port, backend, wechat, target }, adapter) {
   const nodeArgs = [...NODE_ARGS];
   if (PROFILE_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${target}-${RUN_ID}.cpuprofile`);
@@ -271,7 +277,7 @@ async function benchTarget(target, backend, wechat) {
     for (let i = 0; i < TOKENS_PER_TARGET; i++) tokens.push((await loginOnce(base, target)).token);
 
     for (const name of ENDPOINT_NAMES) {
-      if (spec.endpoints && !spec.endpoints.includes(name)) continue;
+      if (!serves(target, name)) continue;
       const endpoint = endpointFor(target, name);
       try {
         await preflight(base, target, name, tokens);
@@ -658,7 +664,7 @@ function renderSection(results, backend, elapsed, loadBefore) {
     for (const name of ENDPOINT_NAMES) {
       const r = row.endpoints[name];
       const label = ENDPOINTS[name].label;
-      if (!r && TARGET_SPECS[row.target].endpoints && !TARGET_SPECS[row.target].endpoints.includes(name)) continue;
+      if (!serves(row.target, name)) continue;
       if (!r || r.failed) {
         const why = r?.failed ?? row.failure ?? 'not measured';
         lines.push(`| ${row.target} | ${label} | — | — | — | — | — | — | — | — | ${escapeCell(why)} |`);
