@@ -31,8 +31,12 @@ export class LoginThrottleGuard implements CanActivate {
     this.limit = config.get('throttle', { infer: true }).loginLimit;
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.limit === 0) return true;
+  /** Off (0), it answers at once: no promise on every login. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    return this.limit === 0 || this.count(context);
+  }
+
+  private async count(context: ExecutionContext): Promise<boolean> {
     const ip = context.switchToHttp().getRequest<AppRequest>().ip ?? 'unknown';
     const { count, ttlMs } = await this.store.increment(`throttle:login:${ip}`, WINDOW_MS);
     if (count > this.limit) throw new TooManyLoginsError(Math.max(1, Math.ceil(ttlMs / 1000)));

@@ -1,6 +1,17 @@
 import { type ArgumentMetadata, HttpException, type Type, ValidationPipe } from '@nestjs/common';
 import { Type as NestedType } from 'class-transformer';
-import { IsInt, IsString, registerDecorator, ValidateNested } from 'class-validator';
+import {
+  Allow,
+  ArrayMaxSize,
+  IsDefined,
+  IsInt,
+  IsOptional,
+  IsString,
+  MaxLength,
+  registerDecorator,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { LoginDto } from '../../auth/dto/login.dto.js';
 import { ListMessagesQuery } from '../../templates/dto/list-messages.query.js';
 import { SendTemplateDto } from '../../templates/dto/send-template.dto.js';
@@ -31,6 +42,29 @@ class WithAsyncRule {
       validator: { validate: (value: unknown) => Promise.resolve(typeof value === 'number' && value > 0) },
     }))
   count!: number;
+}
+
+class Mixed {
+  @IsDefined()
+  @IsInt()
+  id!: number;
+
+  @IsOptional()
+  @ArrayMaxSize(3)
+  @IsString({ each: true })
+  tags?: string[];
+
+  @ValidateIf((dto: Mixed) => dto.id > 10)
+  @MaxLength(3)
+  @IsString()
+  label?: string;
+
+  @Allow()
+  note?: unknown;
+
+  @IsOptional()
+  @IsInt({ validateIf: (dto: Mixed) => dto.id !== 0 })
+  score?: number;
 }
 
 type Outcome = { ok: string; fields: string } | { status: number; body: unknown };
@@ -94,6 +128,14 @@ describe('RequestValidationPipe', () => {
     ['a profile clearing the avatar', UpdateProfileDto, () => json('{"avatarUrl":null}')],
     ['a nested class, valid', WithNested, () => json('{"inner":{"n":1}}')],
     ['a nested class, invalid', WithNested, () => json('{"inner":{"n":"x"}}')],
+    ['every kind of rule, valid', Mixed, () => json('{"id":11,"tags":["a","b"],"label":"abc","note":{"any":[1]},"score":2}')],
+    ['a rule skipped by ValidateIf', Mixed, () => json('{"id":1,"label":"too long for the rule"}')],
+    ['a rule skipped by its validateIf option', Mixed, () => json('{"id":0,"score":"x"}')],
+    ['a rule on each item, failing', Mixed, () => json('{"id":1,"tags":["a",2]}')],
+    ['too many items', Mixed, () => json('{"id":1,"tags":["a","b","c","d"]}')],
+    ['a missing required property', Mixed, () => json('{"tags":[]}')],
+    ['a null required property', Mixed, () => json('{"id":null}')],
+    ['a key named like a method', Mixed, () => json('{"id":1,"toString":"x"}')],
     ['an async rule, passing', WithAsyncRule, () => json('{"name":"a","count":2}')],
     ['an async rule, failing', WithAsyncRule, () => json('{"name":"a","count":-1}')],
   ];

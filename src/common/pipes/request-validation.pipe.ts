@@ -1,7 +1,8 @@
 import { type ArgumentMetadata, BadRequestException, type PipeTransform, type Type, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, validateSync, type ValidatorOptions, ValidationTypes } from 'class-validator';
+import { validateSync, type ValidatorOptions } from 'class-validator';
 import { jsonShapeOf } from './json-shape.js';
+import { type RulesAcceptor, rulesAcceptorOf } from './rules-acceptor.js';
 import { cacheValidationMetadata } from './validation-metadata.cache.js';
 
 /** Deeper than any body of this API needs; deep enough to keep recursion in the validators safe. */
@@ -73,14 +74,17 @@ class JsonValidationPipe extends ValidationPipe {
     // As ValidationPipe does: an error's target would repeat the whole object once per error.
     validationError: { target: false, ...this.validatorOptions.validationError },
   };
-  private readonly synchronous = new WeakMap<Type<unknown>, boolean>();
+  private readonly acceptors = new WeakMap<Type<unknown>, RulesAcceptor | null>();
 
   /** The validated instance, or undefined when this path does not apply (then use transform()). */
   validateJson(value: object, metadata: ArgumentMetadata): object | undefined {
     const { metatype } = metadata;
-    if (this.expectedType || !metatype || !this.toValidate(metadata) || !this.validatesSynchronously(metatype)) return undefined;
+    if (this.expectedType || !metatype || !this.toValidate(metadata)) return undefined;
+    const accepts = this.acceptorOf(metatype);
+    if (!accepts) return undefined;
     const entity = plainToInstance(metatype, value, this.transformOptions) as object;
     if (entity.constructor !== metatype) return undefined;
+    if (accepts(entity)) return entity;
     const errors = validateSync(entity, this.syncOptions);
     if (errors.length > 0) {
       if (this.validatorOptions.validationError?.value === undefined) this.stripParentErrorValues(errors);
@@ -90,24 +94,15 @@ class JsonValidationPipe extends ValidationPipe {
   }
 
   /**
-   * validateSync skips asynchronous constraints, and a nested rule would validate whatever
-   * class-transformer made of the nested value: classes with either take the general path.
+   * Null for a class with a rule validateSync would skip (asynchronous) or one on what
+   * class-transformer made of a nested value: those take the general path.
    */
-  private validatesSynchronously(metatype: Type<unknown>): boolean {
-    let answer = this.synchronous.get(metatype);
-    if (answer === undefined) {
-      const storage = getMetadataStorage();
-      answer = storage
-        .getTargetValidationMetadatas(metatype, '', false, false)
-        .every(
-          (rule) =>
-            rule.type !== ValidationTypes.NESTED_VALIDATION &&
-            rule.type !== ValidationTypes.PROMISE_VALIDATION &&
-            (rule.type !== ValidationTypes.CUSTOM_VALIDATION ||
-              storage.getTargetValidatorConstraints(rule.constraintCls).every((constraint) => !constraint.async)),
-        );
-      this.synchronous.set(metatype, answer);
+  private acceptorOf(metatype: Type<unknown>): RulesAcceptor | null {
+    let acceptor = this.acceptors.get(metatype);
+    if (acceptor === undefined) {
+      acceptor = rulesAcceptorOf(metatype);
+      this.acceptors.set(metatype, acceptor);
     }
-    return answer;
+    return acceptor;
   }
 }
