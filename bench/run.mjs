@@ -35,7 +35,8 @@
 //   BENCH_DURATION     seconds measured per endpoint and round (default 10)
 //   BENCH_ROUNDS       measurements per endpoint, back to back (default 3); the round with the median CPU
 //                      per answer is reported, with the lowest and highest beside it (runs here vary by ±30%)
-//   BENCH_WARMUP       seconds of unmeasured load before each measurement (default 2; 0 = none)
+//   BENCH_WARMUP       seconds of unmeasured load before each endpoint's measurements (default 10: V8 is
+//                      still compiling the app's hot paths in its first seconds under load; 0 = none)
 //   BENCH_CONNECTIONS  concurrent connections (default 50)
 //   BENCH_TARGETS      comma list, run in this order (default express,fastify,bare,nest-floor,python). The app
 //                      must have run once against a fresh MySQL database before bare (it migrates the schema).
@@ -65,7 +66,7 @@ const env = process.env;
 
 const DURATION = positiveNumber('BENCH_DURATION', 10);
 const ROUNDS = Math.round(positiveNumber('BENCH_ROUNDS', 3));
-const WARMUP = nonNegativeNumber('BENCH_WARMUP', 2);
+const WARMUP = nonNegativeNumber('BENCH_WARMUP', 10);
 const CONNECTIONS = Math.round(positiveNumber('BENCH_CONNECTIONS', 50));
 const ALL_TARGETS = ['express', 'fastify', 'bare', 'nest-floor', 'python'];
 const TARGETS = list('BENCH_TARGETS', ALL_TARGETS, ALL_TARGETS);

