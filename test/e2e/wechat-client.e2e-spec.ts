@@ -580,6 +580,12 @@ describe('log output of a login-and-send run', () => {
   });
 });
 
+/**
+ * undici's pool takes a socket back one turn of the event loop after its answer; a request sent
+ * before then opens another socket. Waiting that turn makes the next request reuse the idle one.
+ */
+const socketBackInPool = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('WechatClient on a keep-alive socket WeChat closed while idle', () => {
   let fake: FakeWechatServer;
   let proxy: import('node:http').Server;
@@ -619,9 +625,11 @@ describe('WechatClient on a keep-alive socket WeChat closed while idle', () => {
     const client = t.app.get(WechatClient);
     const openid = uniqueOpenid();
     await expect(client.code2Session(fake.issueLoginCode(openid))).resolves.toMatchObject({ openid });
+    await socketBackInPool();
     // Second request on that socket: closed unanswered; a token fetch is retried once on a network error.
     await expect(client.fetchAccessToken()).resolves.toMatchObject({ accessToken: expect.any(String) });
     expect(fake.calls('token')).toBe(1);
+    await socketBackInPool();
     // Second request on the new socket: a login code is not sent again (it may have been used).
     await expect(client.code2Session(fake.issueLoginCode(uniqueOpenid()))).rejects.toMatchObject({ kind: 'network' });
     expect(fake.calls('jscode2session')).toBe(1);
