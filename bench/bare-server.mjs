@@ -32,8 +32,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import { dirname } from 'node:path';
+import { Pool } from 'undici';
 
 const env = process.env;
 const PORT = Number(env.PORT ?? 3000);
@@ -62,48 +62,57 @@ try {
 }
 
 // ---------------------------------------------------------------------------------------------
-// WeChat over a keep-alive agent, as the app's WechatHttp does.
+// WeChat over undici's pool of keep-alive sockets, as the app's WechatHttp does.
 
 const wechatBase = new URL(env.WECHAT_API_BASE_URL.replace(/\/+$/, ''));
-const wechatTransport = wechatBase.protocol === 'https:' ? https : http;
-const wechatAgent = new wechatTransport.Agent({ keepAlive: true, maxSockets: 64 });
+const wechatPool = new Pool(wechatBase.origin, { connections: 64, headersTimeout: WECHAT_TIMEOUT_MS, bodyTimeout: WECHAT_TIMEOUT_MS });
 const wechatPrefix = wechatBase.pathname === '/' ? '' : wechatBase.pathname;
 
 function wechatCall(method, path, body) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const request = wechatTransport.request(
+    let status = 0;
+    const chunks = [];
+    wechatPool.dispatch(
       {
-        protocol: wechatBase.protocol,
-        hostname: wechatBase.hostname,
-        port: wechatBase.port,
         method,
         path: wechatPrefix + path,
-        agent: wechatAgent,
-        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-        timeout: WECHAT_TIMEOUT_MS,
+        headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+        body: payload,
       },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => (text += chunk));
-        response.on('end', () => {
-          if (response.statusCode !== 200) return reject(new HttpError(502, 'WECHAT_UNAVAILABLE', `WeChat HTTP ${response.statusCode}`));
+      {
+        onRequestStart() {},
+        onResponseStart(_controller, statusCode) {
+          status = statusCode;
+        },
+        onResponseData(_controller, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          if (status !== 200) return reject(new HttpError(502, 'WECHAT_UNAVAILABLE', `WeChat HTTP ${status}`));
           let parsed;
           try {
             // msgid is an int64: read it as a string before JSON.parse rounds it.
-            parsed = JSON.parse(text.replace(/("msgid"\s*:\s*)(-?\d+)/g, '$1"$2"'));
+            parsed = JSON.parse(
+              Buffer.concat(chunks)
+                .toString('utf8')
+                .replace(/("msgid"\s*:\s*)(-?\d+)/g, '$1"$2"'),
+            );
           } catch {
             return reject(new HttpError(502, 'WECHAT_BAD_RESPONSE', 'WeChat answered with something that is not JSON'));
           }
           resolve(parsed);
-        });
-        response.on('error', reject);
+        },
+        onResponseError(_controller, error) {
+          const timedOut = error.code === 'UND_ERR_HEADERS_TIMEOUT' || error.code === 'UND_ERR_BODY_TIMEOUT';
+          reject(
+            timedOut
+              ? new HttpError(504, 'WECHAT_TIMEOUT', 'WeChat did not answer in time')
+              : new HttpError(502, 'WECHAT_UNAVAILABLE', error.message),
+          );
+        },
       },
     );
-    request.on('timeout', () => request.destroy(new HttpError(504, 'WECHAT_TIMEOUT', 'WeChat did not answer in time')));
-    request.on('error', (error) => reject(error instanceof HttpError ? error : new HttpError(502, 'WECHAT_UNAVAILABLE', error.message)));
-    request.end(payload);
   });
 }
 
@@ -541,7 +550,7 @@ function shutdown() {
   setTimeout(() => process.exit(1), 9000).unref();
   server.close(async () => {
     await Promise.allSettled([database.close(), store.close()]);
-    wechatAgent.destroy();
+    await wechatPool.destroy();
     process.exit(0);
   });
   server.closeIdleConnections();
