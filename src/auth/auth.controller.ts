@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@ne
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { HttpErrors } from '../common/errors/http.errors.js';
 import { UserOnly } from '../common/decorators/access.decorator.js';
-import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
+import { Authenticated, type AuthenticatedRequest } from '../common/decorators/authenticated.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import type { AppResponse, UserPrincipal } from '../common/principal.js';
 import { DatabaseErrors } from '../database/database.errors.js';
@@ -55,7 +55,7 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'The token stops working at once' })
   @ApiErrorResponses(AuthErrors.AUTH_TOKEN_MISSING, AuthErrors.AUTH_TOKEN_INVALID, AuthErrors.USER_SESSION_REQUIRED)
-  async logout(@CurrentPrincipal() principal: UserPrincipal): Promise<void> {
+  async logout(@Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>): Promise<void> {
     await this.auth.logout(principal.userId, principal.sessionId);
   }
 
@@ -70,7 +70,7 @@ export class AuthController {
     AuthErrors.USER_SESSION_REQUIRED,
     StoreErrors.STORE_UNAVAILABLE,
   )
-  async logoutAll(@CurrentPrincipal() principal: UserPrincipal): Promise<void> {
+  async logoutAll(@Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>): Promise<void> {
     await this.auth.logoutAll(principal.userId);
   }
 }

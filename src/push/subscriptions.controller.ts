@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthErrors } from '../auth/auth.errors.js';
 import { ServiceOnly, UserOnly } from '../common/decorators/access.decorator.js';
-import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
+import { Authenticated, type AuthenticatedRequest } from '../common/decorators/authenticated.decorator.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { HttpErrors } from '../common/errors/http.errors.js';
 import type { UserPrincipal } from '../common/principal.js';
@@ -40,7 +40,7 @@ export class SubscriptionsController {
     AuthErrors.USER_SESSION_REQUIRED,
     DatabaseErrors.DATABASE_UNAVAILABLE,
   )
-  forUser(@CurrentPrincipal() principal: UserPrincipal): Promise<{ items: SubscriptionView[] }> {
+  forUser(@Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>): Promise<{ items: SubscriptionView[] }> {
     return this.subscriptions.list(principal.openid);
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { UserOnly } from '../common/decorators/access.decorator.js';
-import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
+import { Authenticated, type AuthenticatedRequest } from '../common/decorators/authenticated.decorator.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { HttpErrors } from '../common/errors/http.errors.js';
 import type { UserPrincipal } from '../common/principal.js';
@@ -43,7 +43,7 @@ export class SandboxController {
     AuthErrors.AUTH_TOKEN_INVALID,
     AuthErrors.USER_SESSION_REQUIRED,
   )
-  phoneCode(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: SandboxPhoneCodeDto): SandboxPhoneCodeView {
+  phoneCode(@Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>, @Body() dto: SandboxPhoneCodeDto): SandboxPhoneCodeView {
     const phone = { purePhoneNumber: dto.purePhoneNumber ?? '13800138000', countryCode: dto.countryCode ?? '86' };
     return { code: this.fake.issuePhoneCode(principal.openid, phone), expiresIn: PHONE_CODE_TTL_SECONDS };
   }
@@ -58,7 +58,10 @@ export class SandboxController {
     AuthErrors.AUTH_TOKEN_INVALID,
     AuthErrors.USER_SESSION_REQUIRED,
   )
-  encryptedData(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: SandboxEncryptedDataDto): SandboxEncryptedDataView {
+  encryptedData(
+    @Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>,
+    @Body() dto: SandboxEncryptedDataDto,
+  ): SandboxEncryptedDataView {
     if (dto.data) return this.fake.encryptUserData(principal.openid, dto.data);
     if (dto.kind === 'phone') return this.fake.encryptPhoneNumber(principal.openid);
     const today = Math.floor(Date.now() / 86_400_000) * 86_400;
@@ -78,7 +81,10 @@ export class SandboxController {
     AuthErrors.AUTH_TOKEN_INVALID,
     AuthErrors.USER_SESSION_REQUIRED,
   )
-  async subscribe(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: SandboxSubscribeDto): Promise<SandboxSubscribeView> {
+  async subscribe(
+    @Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>,
+    @Body() dto: SandboxSubscribeDto,
+  ): Promise<SandboxSubscribeView> {
     const status = dto.status ?? 'accept';
     const answer = await this.fake.pushPopupEvent(principal.openid, dto.templateId, status);
     return { status, callback: { status: answer.status, body: answer.body } };

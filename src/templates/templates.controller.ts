@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
-import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
+import { Authenticated, type AuthenticatedRequest } from '../common/decorators/authenticated.decorator.js';
 import { ServiceOnly } from '../common/decorators/access.decorator.js';
 import { HttpErrors } from '../common/errors/http.errors.js';
 import { AuthErrors } from '../auth/auth.errors.js';
@@ -51,7 +51,7 @@ export class TemplatesController {
     WechatErrors.WECHAT_TIMEOUT,
   )
   send(
-    @CurrentPrincipal() principal: Principal,
+    @Authenticated() { principal }: AuthenticatedRequest<Principal>,
     @Body() dto: SendTemplateDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<SendTemplateResponseDto> {

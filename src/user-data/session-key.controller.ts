@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthErrors } from '../auth/auth.errors.js';
 import { UserOnly } from '../common/decorators/access.decorator.js';
-import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
+import { Authenticated, type AuthenticatedRequest } from '../common/decorators/authenticated.decorator.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { HttpErrors } from '../common/errors/http.errors.js';
 import type { UserPrincipal } from '../common/principal.js';
@@ -35,7 +35,10 @@ export class SessionKeyController {
     UserDataErrors.SESSION_KEY_UNKNOWN,
     StoreErrors.STORE_UNAVAILABLE,
   )
-  async decrypt(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: EncryptedDataDto): Promise<DecryptedDataView> {
+  async decrypt(
+    @Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>,
+    @Body() dto: EncryptedDataDto,
+  ): Promise<DecryptedDataView> {
     return { data: await this.sessionKeys.decrypt(principal.userId, { encryptedData: dto.encryptedData, iv: dto.iv }) };
   }
 
@@ -50,7 +53,7 @@ export class SessionKeyController {
     WechatErrors.WECHAT_TIMEOUT,
     StoreErrors.STORE_UNAVAILABLE,
   )
-  session(@CurrentPrincipal() principal: UserPrincipal): Promise<SessionStateView> {
+  session(@Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>): Promise<SessionStateView> {
     return this.sessionKeys.state(principal);
   }
 }

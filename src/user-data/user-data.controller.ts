@@ -2,7 +2,7 @@ import { Body, Controller, Delete, HttpCode, Patch, Post } from '@nestjs/common'
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthErrors } from '../auth/auth.errors.js';
 import { UserOnly } from '../common/decorators/access.decorator.js';
-import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
+import { Authenticated, type AuthenticatedRequest } from '../common/decorators/authenticated.decorator.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { HttpErrors } from '../common/errors/http.errors.js';
 import type { UserPrincipal } from '../common/principal.js';
@@ -35,7 +35,7 @@ export class UserDataController {
   @Patch()
   @ApiOkResponse({ type: UserView, description: 'The user, as every live session of it now sees it' })
   @ApiErrorResponses(HttpErrors.VALIDATION_FAILED, ...GUARDED, UsersErrors.SESSION_USER_GONE, ...BACKENDS)
-  update(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: UpdateProfileDto): Promise<UserView> {
+  update(@Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>, @Body() dto: UpdateProfileDto): Promise<UserView> {
     return this.profiles.update(principal, { nickname: dto.nickname, avatarUrl: dto.avatarUrl });
   }
 
@@ -58,7 +58,7 @@ export class UserDataController {
     WechatErrors.WECHAT_TIMEOUT,
     ...BACKENDS,
   )
-  bindPhone(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: BindPhoneDto): Promise<PhoneNumberView> {
+  bindPhone(@Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>, @Body() dto: BindPhoneDto): Promise<PhoneNumberView> {
     if (dto.code !== undefined) return this.phones.bindByCode(principal, dto.code);
     return this.phones.bindByEncryptedData(principal, { encryptedData: dto.encryptedData as string, iv: dto.iv as string });
   }
@@ -67,7 +67,7 @@ export class UserDataController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'The user row and its personal fields are gone; every session has ended' })
   @ApiErrorResponses(...GUARDED, ...BACKENDS)
-  async delete(@CurrentPrincipal() principal: UserPrincipal): Promise<void> {
+  async delete(@Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>): Promise<void> {
     await this.profiles.delete(principal);
   }
 }

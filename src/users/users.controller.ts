@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
-import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
+import { Authenticated, type AuthenticatedRequest } from '../common/decorators/authenticated.decorator.js';
 import { ServiceOnly, UserOnly } from '../common/decorators/access.decorator.js';
 import type { UserPrincipal } from '../common/principal.js';
 import { AuthErrors } from '../auth/auth.errors.js';
@@ -30,7 +30,7 @@ export class UsersController {
     AuthErrors.USER_SESSION_REQUIRED,
     StoreErrors.STORE_UNAVAILABLE,
   )
-  me(@CurrentPrincipal() principal: UserPrincipal): UserView {
+  me(@Authenticated() { principal }: AuthenticatedRequest<UserPrincipal>): UserView {
     return UserView.of(principal.user);
   }
 

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post } 
 import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthErrors } from '../../auth/auth.errors.js';
 import { ServiceOnly } from '../../common/decorators/access.decorator.js';
-import { CurrentPrincipal } from '../../common/decorators/current-principal.decorator.js';
+import { Authenticated, type AuthenticatedRequest } from '../../common/decorators/authenticated.decorator.js';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator.js';
 import { HttpErrors } from '../../common/errors/http.errors.js';
 import type { Principal } from '../../common/principal.js';
@@ -43,7 +43,7 @@ export class BatchesController {
   )
   @ServiceOnly(SERVICES_ONLY)
   create(
-    @CurrentPrincipal() principal: Principal,
+    @Authenticated() { principal }: AuthenticatedRequest<Principal>,
     @Body() dto: CreateBatchDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<BatchAcceptedDto> {
