@@ -29,4 +29,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Migrations without dev dependencies: docker run … node dist/database/migrate.js run
 # The heap caps keep peak RSS under load below 200 MB (bench/results.md); the live heap is ~60 MB.
-CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=8", "dist/main.js"]
+CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=16", "dist/main.js"]

@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /** The built app as `npm run start:prod` runs it (same heap caps), with only the given environment. */
 function startBuilt(env: Record<string, string>) {
-  const child = spawn('node', ['--max-old-space-size=128', '--max-semi-space-size=8', `${BUILT_DIR}/main.js`], {
+  const child = spawn('node', ['--max-old-space-size=128', '--max-semi-space-size=16', `${BUILT_DIR}/main.js`], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
