@@ -28,5 +28,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Migrations without dev dependencies: docker run … node dist/database/migrate.js run
-# The heap caps keep peak RSS under load below 200 MB (bench/results.md); the live heap is ~60 MB.
+# Without the heap caps V8 lets the heap grow to 300+ MB under load before collecting; the live heap is
+# ~60 MB. Peak RSS under the bench's load: bench/results.md (Node 24 needs ~250 MB, see README).
 CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=16", "dist/main.js"]
