@@ -32,8 +32,9 @@ export class RequestValidationPipe implements PipeTransform {
   }
 
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    // A custom parameter decorator's value (the principal) is not client input: ValidationPipe would
-    // hand it back unchecked too, here without the promises of its async path on every guarded request.
+    // A custom parameter decorator's value (the push callback's raw body text) is not validated here:
+    // ValidationPipe would hand it back unchecked too (validateCustomDecorators is off), after the
+    // promises of its async path.
     if (metadata.type === 'custom') return value;
     try {
       const shape = jsonShapeOf(value, MAX_JSON_DEPTH);
