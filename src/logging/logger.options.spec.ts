@@ -15,10 +15,10 @@ describe('resolveLogFormat', () => {
 });
 
 describe('createLogger', () => {
-  async function output(format: 'json' | 'pretty', write: (logger: ReturnType<typeof createLogger>) => void): Promise<string> {
+  async function output(format: 'json' | 'pretty', write: (logger: Awaited<ReturnType<typeof createLogger>>) => void): Promise<string> {
     const capture = captureOutput();
     try {
-      write(createLogger({ level: 'info', format }, false));
+      write(await createLogger({ level: 'info', format }, false));
       await tick();
       await tick();
     } finally {

@@ -1,5 +1,4 @@
 import { type Logger, type LoggerOptions, pino } from 'pino';
-import pretty from 'pino-pretty';
 import type { AppConfig } from '../config/app-config.js';
 import { requestContext } from './request-context.js';
 
@@ -51,10 +50,14 @@ export function resolveLogFormat(configured: LogFormat | null, stdoutIsTty: bool
   return configured ?? (stdoutIsTty ? 'pretty' : 'json');
 }
 
-/** The app's pino: JSON lines, or pino-pretty for a person at a terminal; redacted and with the request id either way. */
-export function createLogger(log: AppConfig['log'], stdoutIsTty: boolean): Logger {
+/**
+ * The app's pino: JSON lines, or pino-pretty for a person at a terminal; redacted and with the request
+ * id either way. pino-pretty is loaded only for the pretty format: production (JSON) never holds it.
+ */
+export async function createLogger(log: AppConfig['log'], stdoutIsTty: boolean): Promise<Logger> {
   const options = baseLoggerOptions(log.level);
   if (resolveLogFormat(log.format, stdoutIsTty) === 'json') return pino(options);
+  const { default: pretty } = await import('pino-pretty');
   // In-process (no worker thread), through process.stdout: a format for reading, not for a log pipeline.
   return pino(
     options,

