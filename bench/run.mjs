@@ -86,7 +86,6 @@ const RSS_SAMPLE_MS = 100;
 const RSS_LIMIT_MB = 200;
 const CLOCK_TICKS = clockTicks();
 
-/** The node flags of `npm run start:prod` ("node <flags> dist/main.js"). */
 const SEND_BODY = JSON.stringify({ templateId: 'bench-tpl', data: { thing1: { value: 'hello' } } });
 
 /** Issue 12's targets: CPU µs per answer of the app on each adapter; req/s ahead of the Python original; RSS. */
